@@ -109,7 +109,7 @@ def check_parameters(variable: str, family: str, params: dict[str, object],
         if value.is_floating_point() and torch.isnan(value).any():
             raise ValueError(f'{family} "{variable}": parameter {name} contains NaN, got '
                              f'{_describe(value[torch.isnan(value)])}')
-        if constraint is constraints.dependent or isinstance(constraint, constraints._Dependent):
+        if constraint is constraints.dependent or constraints.is_dependent(constraint):
             continue
         ok = constraint.check(value)
         if not bool(ok.all()):

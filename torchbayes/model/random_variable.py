@@ -1,0 +1,339 @@
+"""Random variables: an ``nn.Module`` that owns its value and acts as a tensor.
+
+A free variable owns its value as an unconstrained ``nn.Parameter`` plus a bijector onto the
+support of its distribution; an observed variable owns its data as a buffer. The recipe (the
+family and the parameters, which may be other nodes) is recorded once. Front doors such as
+``tb.Normal`` are two-line subclasses naming the family.
+"""
+from __future__ import annotations
+
+import inspect
+from numbers import Number
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.distributions import Transform
+from torch.distributions.constraints import _DependentProperty
+
+from ..distributions import check_parameters
+from ..distributions.distribution import Distribution
+from ..transforms import biject_to
+from .context import active_evaluation, current_model
+from .node import Node, map_nodes
+
+__all__ = ["RandomVariable", "as_data_tensor", "UNSET"]
+
+UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+DEFAULT_DTYPE = torch.float64
+
+
+def as_data_tensor(value, dtype: torch.dtype, name: str) -> Tensor:
+    """numpy, pandas, lists and tensors as a tensor of ``dtype`` (integers stay integers
+    only when ``dtype`` is None)."""
+    if hasattr(value, "to_numpy"):  # pandas Series / DataFrame
+        value = value.to_numpy()
+    if isinstance(value, np.ma.MaskedArray):
+        value = value.astype(float).filled(np.nan)
+    tensor = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
+    if tensor.dtype == torch.bool or not (tensor.is_floating_point() or tensor.dtype.is_complex
+                                          or tensor.dtype in (torch.int8, torch.int16, torch.int32,
+                                                              torch.int64, torch.uint8)):
+        tensor = tensor.to(torch.int64)
+    return tensor.to(dtype) if dtype is not None else tensor
+
+
+def _has_dependent_support(family: type[Distribution]) -> bool:
+    return isinstance(inspect.getattr_static(family, "support"), _DependentProperty)
+
+
+class RandomVariable(nn.Module, Node):
+    """A named random variable of a model.
+
+    Call a front door with a name inside a model (``tb.Normal("z", 0.0, 5.0)``), or assign one
+    without a name to an attribute of a ``tb.Model`` subclass (``self.z = tb.Normal(0.0, 5.0)``).
+
+    Parameters
+    ----------
+    name : str, optional
+        First positional argument when a string.
+    *args, **kwargs
+        The family's parameters, PyMC's names (``mu``, ``sigma``, ...): numbers, arrays,
+        tensors or other variables and expressions.
+    observed : array-like, optional
+        Data: makes the variable observed.
+    shape, dims : optional
+        The variable's shape, or names of the model's coords giving it.
+    transform : Transform or None, optional
+        Overrides the default bijector onto the support; ``None`` samples the constrained value.
+    initval : array-like, optional
+        Initial value (constrained space).
+
+    Examples
+    --------
+    >>> import torchbayes as tb
+    >>> with tb.Model() as m:
+    ...     z = tb.Normal("z", mu=0.0, sigma=5.0)
+    >>> float(tb.logp(z, 2.5))
+    -2.65337645...
+    """
+
+    family: type[Distribution]
+
+    def __new__(cls, *args, **kwargs):
+        # Inside a forward() evaluation a named variable already exists: hand it back, so
+        # that its __init__ adds this evaluation's log density term instead of a new variable.
+        evaluation = active_evaluation()
+        if evaluation is not None and evaluation.model is not None and args \
+                and isinstance(args[0], str) and args[0] in evaluation.model.named_vars:
+            return evaluation.model.named_vars[args[0]]
+        return super().__new__(cls)
+
+    def __init__(self, *args, observed=None, shape=None, dims=None, transform=UNSET,
+                 initval=None, total_size=None, **kwargs):
+        if getattr(self, "_recorded", False):
+            self._add_term_in_forward(args[1:], kwargs, observed)
+            return
+        super().__init__()
+        name = args[0] if args and isinstance(args[0], str) else None
+        args = args[1:] if name is not None else args
+        model = current_model()
+        self.name = name
+        self._model_ref = None
+        self.dims = (dims,) if isinstance(dims, str) else tuple(dims) if dims is not None else None
+        self.total_size = total_size
+        dtype = model.dtype if model is not None else DEFAULT_DTYPE
+        self._params = self._bind_parameters(args, kwargs, dtype)
+        distribution = self.build_distribution()
+        self.event_shape = distribution.event_shape
+        self.is_discrete = bool(getattr(self.family, "is_discrete", False)
+                                or distribution.support.is_discrete)
+        if observed is not None:
+            self._init_observed(observed, distribution, shape, dtype)
+        else:
+            self._init_free(distribution, shape, transform, initval, dtype, model)
+        self._recorded = True
+        # Declared inside forward(): forward() adds its log density term at each evaluation.
+        self.in_forward = active_evaluation() is not None
+        if model is not None and name is not None:
+            model.register(self)
+
+    # -- building --------------------------------------------------------------------------
+    def _bind_parameters(self, args, kwargs, dtype) -> dict[str, Any]:
+        signature = inspect.signature(self.family.__init__)
+        try:
+            bound = signature.bind(None, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f'{self.family.__name__} "{self.name}": {error}') from None
+        params = dict(list(bound.arguments.items())[1:])
+        params.pop("validate_args", None)
+        for key in [k for k, p in signature.parameters.items() if p.kind == p.VAR_KEYWORD]:
+            params.update(params.pop(key, {}))
+        constraints = self.family.arg_constraints
+        converted = {}
+        for key, value in params.items():
+            if isinstance(value, Node) or key not in constraints or value is None:
+                converted[key] = value
+            elif isinstance(value, Number) and not isinstance(value, bool):
+                converted[key] = torch.tensor(value, dtype=dtype)
+            else:
+                converted[key] = as_data_tensor(value, dtype, key)
+        check_parameters(self.name or "?", self.family.__name__,
+                         {k: v for k, v in converted.items() if isinstance(v, Tensor)},
+                         constraints)
+        for key, value in converted.items():
+            if isinstance(value, Tensor):
+                self.register_buffer(f"param_{key}", value, persistent=False)
+        return converted
+
+    def parameter_values(self, value_of=None) -> dict[str, Any]:
+        """The family's parameters, nodes replaced by ``value_of(node)`` (default: build values)."""
+        value_of = value_of or (lambda node: node.build_value)
+        return {key: (getattr(self, f"param_{key}") if isinstance(value, Tensor)
+                      else map_nodes(value, value_of))
+                for key, value in self._params.items()}
+
+    def parent_nodes(self) -> list[tuple[str, Node]]:
+        return [(key, value) for key, value in self._params.items() if isinstance(value, Node)]
+
+    def build_distribution(self, value_of=None) -> Distribution:
+        try:
+            return self.family(**self.parameter_values(value_of))
+        except (ValueError, RuntimeError, TypeError) as error:
+            raise type(error)(f'{self.family.__name__} "{self.name}": {error}') from None
+
+    def _resolve_shape(self, distribution, shape) -> torch.Size:
+        natural = distribution.batch_shape + distribution.event_shape
+        if shape is None and self.dims is not None:
+            model = current_model()
+            if model is None:
+                raise ValueError(f'"{self.name}": dims= needs a model with coords')
+            shape = tuple(len(model.coords[d]) for d in self.dims)
+        if shape is None:
+            return natural
+        shape = torch.Size((shape,) if isinstance(shape, int) else shape)
+        try:
+            ok = torch.broadcast_shapes(natural, shape) == shape
+        except RuntimeError:
+            ok = False
+        if not ok:
+            raise ValueError(f'{self.family.__name__} "{self.name}": shape {tuple(shape)} does not '
+                             f'broadcast with the parameters\' shape {tuple(natural)}')
+        return shape
+
+    def _init_observed(self, observed, distribution, shape, dtype) -> None:
+        data = as_data_tensor(observed, dtype, self.name)
+        label = f'{self.family.__name__} "{self.name}"'
+        if torch.isnan(data).any():
+            raise ValueError(f"{label}: observed data contains NaN; drop those rows, or pass a "
+                             "masked array to impute them")
+        natural = self._resolve_shape(distribution, shape)
+        try:
+            ok = torch.broadcast_shapes(natural, data.shape) == data.shape
+        except RuntimeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{label}: observed shape {tuple(data.shape)} does not broadcast "
+                             f"with the distribution's shape {tuple(natural)}")
+        inside = distribution.support.check(data)
+        if not bool(inside.all()):
+            bad = data[~inside] if inside.shape == data.shape else data
+            raise ValueError(f"{label}: observed value outside the support "
+                             f"({distribution.support}): {bad.flatten()[:5].tolist()}")
+        self.register_buffer("observed", data)
+        self.transform = None
+        self.dynamic_transform = False
+        self.build_value = data
+
+    def _init_free(self, distribution, shape, transform, initval, dtype, model) -> None:
+        shape = self._resolve_shape(distribution, shape)
+        self.dynamic_transform = transform is UNSET and _has_dependent_support(self.family) \
+            and bool(self.parent_nodes())
+        if transform is UNSET:
+            transform = None if self.is_discrete else biject_to(distribution.support)
+        self.transform = transform
+        value = self._initial_value(distribution, shape, initval, dtype)
+        unconstrained = value if transform is None else transform.inv(value)
+        self.unconstrained = nn.Parameter(unconstrained.detach().clone())
+        self.build_value = value.detach()
+
+    def _initial_value(self, distribution, shape, initval, dtype) -> Tensor:
+        if initval is not None:
+            return as_data_tensor(initval, dtype, self.name).expand(shape).clone()
+        support = distribution.support
+        try:
+            candidate = distribution.mean.to(dtype).expand(shape)
+            if bool(torch.isfinite(candidate).all()) and bool(support.check(candidate).all()):
+                return candidate.round() if self.is_discrete else candidate.clone()
+        except (NotImplementedError, RuntimeError, AttributeError):
+            pass
+        if self.is_discrete:
+            return torch.zeros(shape, dtype=dtype)
+        transform = biject_to(support)
+        unconstrained_shape = transform.inverse_shape(shape)
+        return transform(torch.zeros(unconstrained_shape, dtype=dtype))
+
+    # -- what a graph needs --------------------------------------------------------------
+    @property
+    def model_ref(self):
+        """The model this variable belongs to (held weakly: a model owns its variables)."""
+        return self._model_ref() if self._model_ref is not None else None
+
+    @property
+    def is_observed(self) -> bool:
+        return "observed" in self._buffers
+
+    @property
+    def unconstrained_shape(self) -> torch.Size:
+        return self.unconstrained.shape
+
+    def dependencies(self) -> list[Node]:
+        return [node for _, node in self.parent_nodes()]
+
+    def evaluate(self, evaluation) -> Tensor:
+        if self.is_observed:
+            return self.observed
+        if self.transform is None:
+            return self.unconstrained
+        transform = self.current_transform(evaluation)
+        return transform(self.unconstrained)
+
+    def current_transform(self, evaluation=None) -> Transform:
+        if not self.dynamic_transform:
+            return self.transform
+        from .node import _value_in
+        value_of = (lambda node: _value_in(evaluation, node)) if evaluation else None
+        return biject_to(self.build_distribution(value_of).support)
+
+    def log_prob_of(self, value: Tensor, params: dict[str, Any]) -> Tensor:
+        """Elementwise log density of ``value`` under the family with ``params``."""
+        return self.family(**params).log_prob(value)
+
+    # -- inside a forward() evaluation ---------------------------------------------------
+    def _add_term_in_forward(self, args, kwargs, observed) -> None:
+        from .node import _value_in
+        evaluation = active_evaluation()
+        signature = inspect.signature(self.family.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+        params = dict(list(bound.arguments.items())[1:])
+        params.pop("validate_args", None)
+        params = map_nodes(params, lambda node: _value_in(evaluation, node))
+        if observed is not None:
+            value = as_data_tensor(observed, self.observed.dtype, self.name).to(
+                self.observed.device)
+            evaluation.values[id(self)] = value
+        value = _value_in(evaluation, self)
+        evaluation.terms.append((self.name, self.family(**params).log_prob(value).sum()))
+
+    @property
+    def value(self) -> Tensor:
+        """The constrained value at the current parameters (observed data if observed)."""
+        from .context import Evaluation, evaluating
+        with evaluating(Evaluation(model=None)) as evaluation:
+            return self.evaluate(evaluation)
+
+    def forward(self) -> Tensor:
+        return self.value
+
+    def logp(self, point: dict | None = None, jacobian: bool = False) -> Tensor:
+        """This variable's log density term at ``point`` (constrained values by name).
+
+        Examples
+        --------
+        >>> import torchbayes as tb
+        >>> with tb.Model():
+        ...     z = tb.Normal("z", 0.0, 5.0)
+        ...     x = tb.Normal("x", mu=z, sigma=1.0, observed=5.0)
+        >>> float(x.logp({"z": 2.5}))
+        -4.0439385...
+        """
+        model = self.model_ref
+        if model is None:
+            raise ValueError(f'"{self.name}" belongs to no model')
+        return model.logp(point, jacobian=jacobian, sum=False)[self.name]
+
+    def extra_repr(self) -> str:
+        kind = "observed" if self.is_observed else "free"
+        return f'"{self.name}" {self.family.__name__} {kind}, shape={tuple(self.shape)}'
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other):  # tensor semantics would make == elementwise; identity is clearer
+        return self is other
+
+    @classmethod
+    def dist(cls, *args, **kwargs) -> Distribution:
+        """A bare distribution with this family, as PyMC's ``.dist``.
+
+        Examples
+        --------
+        >>> import torchbayes as tb
+        >>> tb.Normal.dist(0.0, 1.0).log_prob(torch.tensor(5.0))
+        tensor(-13.4189)
+        """
+        return cls.family(*args, **kwargs)

@@ -1,0 +1,187 @@
+"""The No-U-Turn Sampler, iterative and batched over chains.
+
+Each transition draws a momentum per chain and doubles a trajectory until it U-turns,
+diverges or reaches ``max_treedepth``. Each chain has its own direction per doubling, its own
+termination and its own depth; all chains integrate in lockstep and a finished chain is
+masked (its sample frozen). The only host synchronisation is one ``any chain still going?``
+per doubling (:func:`_any_active`). The parts are in :mod:`.hamiltonian`:
+leaves and subtrees in ``trajectory``, the criterion in ``termination``, multinomial and
+progressive sampling in ``proposal``. See docs/notes/nuts.md.
+
+References
+----------
+Hoffman, M. D. & Gelman, A. (2014). The No-U-Turn Sampler. JMLR 15, 1593-1623.
+Betancourt, M. (2017). A Conceptual Introduction to Hamiltonian Monte Carlo. arXiv:1701.02434.
+Stan Development Team. ``stan/mcmc/hmc/nuts/base_nuts.hpp``.
+Phan, D., Pradhan, N. & Jankowiak, M. (2019). Composable Effects for Flexible and Accelerated
+Probabilistic Programming in NumPyro. arXiv:1912.11554.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from .hamiltonian.metrics import HMCParams, kinetic_energy, sample_momentum, velocity
+from .hamiltonian.trajectory import build_subtree, merge_spans, Span, tree_stats_init
+from .kernel import Density, Kernel
+
+__all__ = ["NUTS", "NUTSInfo", "NUTSState"]
+
+
+class NUTSState(NamedTuple):
+    """Where each chain is."""
+
+    position: Tensor        # (C, d)
+    logp: Tensor            # (C,)
+    logp_grad: Tensor       # (C, d)
+
+
+class NUTSInfo(NamedTuple):
+    """Statistics of one transition per chain (PyMC's names), all ``(C,)``."""
+
+    acceptance_rate: Tensor        # float64, mean of min(1, exp(H0 - H)) over the tree
+    diverging: Tensor              # bool
+    energy: Tensor                 # float64, H at the new point
+    energy_error: Tensor           # float64, H(new point) - H0
+    max_energy_error: Tensor       # float64, the tree's H - H0 of largest magnitude
+    n_steps: Tensor                # long, leapfrog steps this chain needed
+    tree_depth: Tensor             # long, accepted doublings
+    reached_max_treedepth: Tensor  # bool
+    lp: Tensor                     # logp at the new point
+
+
+def _any_active(active: Tensor) -> bool:
+    """The one host synchronisation of a doubling: is any chain still building?"""
+    return bool(active.any())
+
+
+class NUTS(Kernel):
+    """Multinomial NUTS with the generalised U-turn criterion (Stan's variant).
+
+    Parameters
+    ----------
+    max_treedepth : int
+        At most ``2**max_treedepth - 1`` leapfrog steps per transition.
+    max_energy_error : float
+        A leaf whose energy exceeds the initial one by more than this is divergent.
+    block_size : int
+        Leaves integrated before their bookkeeping is done in one batch (a power of two).
+        Larger blocks cost fewer operations per leaf and ``block_size`` leaves of memory.
+
+    Examples
+    --------
+    >>> density = lambda x: (-0.5 * (x * x).sum(-1), -x)
+    >>> kernel = NUTS()
+    >>> state = kernel.init(torch.zeros(4, 3, dtype=torch.float64), density)
+    >>> params = HMCParams(torch.full((4,), 0.5, dtype=torch.float64),
+    ...                    torch.ones(4, 3, dtype=torch.float64))
+    >>> state, info = kernel.step(state, params, density, torch.Generator().manual_seed(0))
+    >>> info.tree_depth.shape
+    torch.Size([4])
+
+    References
+    ----------
+    Hoffman & Gelman (2014); Betancourt (2017); Stan's ``base_nuts.hpp``; Phan et al. (2019).
+    """
+
+    def __init__(self, *, max_treedepth: int = 10, max_energy_error: float = 1000.0,
+                 block_size: int = 16):
+        if max_treedepth < 1:
+            raise ValueError(f"NUTS: max_treedepth must be >= 1, got {max_treedepth}")
+        if block_size < 1 or block_size & (block_size - 1):
+            raise ValueError(f"NUTS: block_size must be a power of two, got {block_size}")
+        self.max_treedepth = max_treedepth
+        self.max_energy_error = max_energy_error
+        self.block_size = block_size
+
+    def init(self, position: Tensor, density: Density) -> NUTSState:
+        """The state at ``position`` ``(C, d)``: one density evaluation."""
+        logp, logp_grad = density(position)
+        return NUTSState(position, logp, logp_grad)
+
+    def step(self, state: NUTSState, params: HMCParams, density: Density,
+             generator: torch.Generator | None) -> tuple[NUTSState, NUTSInfo]:
+        """One NUTS transition of every chain.
+
+        Parameters
+        ----------
+        state : NUTSState
+        params : HMCParams
+            ``step_size`` ``(C,)`` and ``inverse_mass_matrix`` ``(C, d)`` or ``(C, d, d)``.
+        density : callable
+            ``position (C, d) -> (logp (C,), logp_grad (C, d))``.
+        generator : torch.Generator
+            Source of every random number of the transition.
+
+        Returns
+        -------
+        state : NUTSState
+        info : NUTSInfo
+        """
+        position, logp, logp_grad = state
+        chains, device = position.shape[0], position.device
+        inverse_mass_matrix = params.inverse_mass_matrix
+        momentum = sample_momentum(inverse_mass_matrix, position, generator)
+        start_velocity = velocity(inverse_mass_matrix, momentum)
+        initial_energy = kinetic_energy(momentum, start_velocity) - logp.to(torch.float64)
+
+        # every random number a doubling needs, drawn up front: direction, biased merge
+        draws = torch.rand((2, self.max_treedepth, chains), generator=generator,
+                           dtype=torch.float64, device=device)
+        forward = draws[0] < 0.5
+        log_uniforms = draws[1].log()
+        step_size = params.step_size.to(position.dtype)
+        signed_steps = torch.where(forward, step_size, -step_size).unsqueeze(-1)  # (D, C, 1)
+        half_steps = 0.5 * signed_steps
+
+        # the trajectory's two ends in time, each (C, 4, d): position, momentum, grad, velocity
+        left = right = torch.stack((position, momentum, logp_grad, start_velocity), 1)
+        zero = torch.zeros(chains, dtype=torch.float64, device=device)
+        tree = Span(position, logp, logp_grad, zero, zero, momentum, momentum, start_velocity,
+                    momentum, start_velocity, torch.ones(chains, dtype=torch.bool,
+                                                         device=device))
+        active = tree.ok
+        depth = torch.zeros(chains, dtype=torch.long, device=device)
+        stats = tree_stats_init(chains, device)
+        for level in range(self.max_treedepth):
+            is_forward = forward[level].view(-1, 1, 1)
+            near = torch.where(is_forward, right, left)
+            far = torch.where(is_forward, left, right)
+            subtree, end, stats = build_subtree(
+                near[:, 0], near[:, 1], near[:, 2], signed_steps[level], half_steps[level],
+                inverse_mass_matrix, density, level, self.block_size, initial_energy,
+                self.max_energy_error, active, stats, generator)
+            # the trajectory in build order: far end first, the end it grows from last
+            oriented = tree._replace(first_velocity=far[:, 3], last_momentum=near[:, 1],
+                                     last_velocity=near[:, 3])
+            merged = merge_spans(oriented, subtree, log_uniforms[level], biased=True)
+            grows = active & subtree.ok
+            tree = merged._replace(
+                position=torch.where(grows.unsqueeze(1), merged.position, tree.position),
+                logp=torch.where(grows, merged.logp, tree.logp),
+                logp_grad=torch.where(grows.unsqueeze(1), merged.logp_grad, tree.logp_grad),
+                sample_log_weight=torch.where(grows, merged.sample_log_weight,
+                                              tree.sample_log_weight))
+            depth = depth + grows
+            active = grows & merged.ok
+            new_end = torch.stack((*end, subtree.last_velocity), 1)
+            left = torch.where(is_forward, left, new_end)
+            right = torch.where(is_forward, new_end, right)
+            if level + 1 < self.max_treedepth and not _any_active(active):
+                break
+
+        energy_error = -tree.sample_log_weight
+        worst_high, worst_low = -stats.log_weight_min, -stats.log_weight_max
+        info = NUTSInfo(
+            acceptance_rate=stats.acceptance_sum / stats.n_steps,
+            diverging=stats.diverging,
+            energy=initial_energy + energy_error,
+            energy_error=energy_error,
+            max_energy_error=torch.where(worst_high >= -worst_low, worst_high, worst_low),
+            n_steps=stats.n_steps,
+            tree_depth=depth,
+            reached_max_treedepth=depth >= self.max_treedepth,
+            lp=tree.logp)
+        return NUTSState(tree.position, tree.logp, tree.logp_grad), info

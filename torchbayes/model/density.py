@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -101,9 +102,15 @@ class DensityProgram:
         return flags
 
     def _constant(self, value: Any) -> Any:
+        # numpy arrays become tensors too: batching rules and ``.float()`` need tensor constants
+        if isinstance(value, np.ndarray):
+            value = torch.as_tensor(value)
         if isinstance(value, Tensor):
             dtype = self.dtype if value.is_floating_point() else value.dtype
             return value.to(device=self.device, dtype=dtype)
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._constant(item) for item in value) \
+                if type(value) in (list, tuple) else value
         return value
 
     def _reader(self, node: Node) -> Callable[[list], Tensor]:
@@ -272,6 +279,19 @@ class DensityProgram:
         """Values of ``nodes`` (batched with a leading axis of u's length where they vary)."""
         values = self.run(u)
         return [values[self.slot[id(node)]] for node in nodes]
+
+    def observed_log_prob(self, u: Tensor) -> dict[str, Tensor]:
+        """Elementwise log likelihood of each observed variable, shape (C, *observed shape)."""
+        values = self.run(u)
+        out = {}
+        for node in self.order:
+            if isinstance(node, RandomVariable) and node.is_observed and not node.in_forward:
+                distribution = self._distribution_builder(node)(values)
+                log_prob = distribution.log_prob(values[self.slot[id(node)]])
+                if log_prob.dim() == len(node.shape) - len(node.event_shape):  # no chain axis
+                    log_prob = log_prob.expand((u.shape[0],) + tuple(log_prob.shape))
+                out[node.name] = log_prob
+        return out
 
     def _forward_terms(self, values: list) -> dict[str, Tensor]:
         model = self.model

@@ -15,7 +15,8 @@ from . import transforms as transforms
 from .densities import logp as logp
 from .model import *  # noqa: F401,F403  (Model, the front doors, Data, ...; see model.__all__)
 from .model import __all__ as _model_all
+from .sampling import sample as sample
 
 __version__ = "0.1.0"
 
-__all__ = ["distributions", "transforms", "logp", *_model_all]
+__all__ = ["distributions", "transforms", "logp", "sample", *_model_all]

@@ -380,7 +380,8 @@ def logp_at_point(model, point: dict | None, jacobian: bool = True, sum: bool = 
     """Joint log density (or its terms by name) at a point of constrained values by name."""
     from .layout import dict_to_array
     program = DensityProgram(model, jacobian=jacobian)
-    point = dict(point) if point is not None else {rv.name: rv.value for rv in model.free_RVs}
+    point = dict(point) if point is not None else {rv.name: rv.value.detach()
+                                                   for rv in model.free_RVs}
     u = dict_to_array(model, point).unsqueeze(0)
     if sum:
         return program.logp(u)[0]

@@ -64,54 +64,60 @@ def leapfrog(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_size: T
     return position, momentum, logp_grad, logp
 
 
-def integrate(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_size: Tensor,
+def integrate(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_sizes: Tensor,
               inverse_mass_matrix: Tensor, density: Callable[[Tensor], tuple[Tensor, Tensor]],
-              n_steps: int, coefficients: tuple[float, ...] = LEAPFROG
-              ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """``n_steps`` steps of the splitting integrator given by ``coefficients``.
+              coefficients: tuple[float, ...] = LEAPFROG
+              ) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """Steps of the splitting integrator given by ``coefficients``, one row of steps each.
 
-    Consecutive steps share their boundary momentum updates, so a leapfrog trajectory of
-    ``n`` steps costs ``n`` density calls and ``2n + 1`` momentum and position updates.
+    The last momentum update of a step and the first of the next use the same gradient and
+    merge into one, so a leapfrog trajectory of ``n`` steps costs ``n`` density calls and
+    ``2n + 1`` momentum and position updates.
 
     Parameters
     ----------
-    step_size : Tensor
-        ``(C,)`` or ``(C, 1)`` signed step size per chain; a chain with step 0 stays put.
-    n_steps : int
-        Number of steps (a host integer: every chain takes the same number).
+    position, momentum, logp_grad : Tensor
+        ``(C, d)``.
+    step_sizes : Tensor
+        ``(n_steps, C)`` signed step of each chain at each step; a step of 0 leaves a chain
+        where it is (how chains with shorter paths wait for the others).
+    inverse_mass_matrix : Tensor
+        ``(C, d)`` or ``(C, d, d)``.
+    coefficients : tuple of float
+        Odd-length palindrome starting with a momentum update, e.g. :data:`LEAPFROG`.
 
     Returns
     -------
     position, momentum, logp_grad, logp
-        ``logp`` is ``None`` when ``n_steps == 0``.
+        ``logp`` is ``None`` when there are no steps.
 
     Examples
     --------
     >>> density = lambda x: (-0.5 * (x * x).sum(-1), -x)
     >>> x = torch.ones(1, 1)
-    >>> out = integrate(x, torch.zeros(1, 1), -x, torch.full((1,), 0.1), torch.ones(1, 1),
-    ...                 density, n_steps=10)
+    >>> out = integrate(x, torch.zeros(1, 1), -x, torch.full((10, 1), 0.1), torch.ones(1, 1),
+    ...                 density)
     >>> out[0]
     tensor([[0.5407]])
     """
     if coefficients[0] != coefficients[-1] or len(coefficients) % 2 == 0:
         raise ValueError(f"integrate: coefficients must be a palindrome of odd length that "
                          f"starts with a momentum update, got {coefficients}")
-    step = step_size.reshape(-1, 1).to(position.dtype)
-    scaled = [c * step for c in coefficients]
-    merged = scaled[0] + scaled[-1]
+    steps = step_sizes.to(position.dtype).unsqueeze(-1)                   # (n, C, 1)
+    n_steps = steps.shape[0]
+    scaled = [c * steps for c in coefficients]
+    merged = scaled[-1][:-1] + scaled[0][1:]
     logp = None
-    # the last momentum update of a step and the first of the next merge into one
     for i in range(n_steps):
-        first = scaled[0] if i == 0 else merged
+        first = scaled[0][0] if i == 0 else merged[i - 1]
         momentum = torch.addcmul(momentum, first, logp_grad)
         for j in range(1, len(coefficients) - 1):
             if j % 2 == 1:
-                position = torch.addcmul(position, scaled[j],
+                position = torch.addcmul(position, scaled[j][i],
                                          velocity(inverse_mass_matrix, momentum))
                 logp, logp_grad = density(position)
             else:
-                momentum = torch.addcmul(momentum, scaled[j], logp_grad)
+                momentum = torch.addcmul(momentum, scaled[j][i], logp_grad)
     if n_steps > 0:
-        momentum = torch.addcmul(momentum, scaled[-1], logp_grad)
+        momentum = torch.addcmul(momentum, scaled[-1][-1], logp_grad)
     return position, momentum, logp_grad, logp

@@ -15,8 +15,14 @@ from . import transforms as transforms
 from .densities import logp as logp
 from .model import *  # noqa: F401,F403  (Model, the front doors, Data, ...; see model.__all__)
 from .model import __all__ as _model_all
+from .predictive import compute_deterministics as compute_deterministics
+from .predictive import compute_log_likelihood as compute_log_likelihood
+from .predictive import sample_posterior_predictive as sample_posterior_predictive
+from .predictive import sample_prior_predictive as sample_prior_predictive
 from .sampling import sample as sample
 
 __version__ = "0.1.0"
 
-__all__ = ["distributions", "transforms", "logp", "sample", *_model_all]
+__all__ = ["distributions", "transforms", "logp", "sample", "sample_prior_predictive",
+           "sample_posterior_predictive", "compute_log_likelihood", "compute_deterministics",
+           *_model_all]

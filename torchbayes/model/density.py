@@ -199,14 +199,7 @@ class DensityProgram:
                 readers[key] = value
         node_keys = [k for k, v in readers.items() if isinstance(v, tuple)]
         constants = {k: v for k, v in readers.items() if k not in node_keys}
-
-        def build(values):
-            params = dict(constants)
-            for key in node_keys:
-                slot, pad = readers[key]
-                params[key] = values[slot] if pad is None else unsqueeze_after_batch(values[slot], pad)
-            return family(**params)
-        return build
+        return _FamilyBuilder(family, constants, [(k, *readers[k]) for k in node_keys])
 
     def _term(self, node) -> Callable[[list, Tensor], Tensor]:
         read = self._reader(node)
@@ -306,6 +299,22 @@ class DensityProgram:
             return {name: term for name, term in evaluation.terms}
         chain_values = [values[self.slot[id(n)]] for n in batched_nodes]
         return torch.func.vmap(one_chain)(*chain_values)
+
+
+class _FamilyBuilder:
+    """Builds a variable's distribution from slot values, parameters aligned to the batch."""
+
+    def __init__(self, family, constants: dict[str, Any], readers: list[tuple[str, int, Any]]):
+        self.family, self.constants, self.readers = family, constants, readers
+
+    def parameters(self, values: list) -> dict[str, Any]:
+        params = dict(self.constants)
+        for key, slot, pad in self.readers:
+            params[key] = values[slot] if pad is None else unsqueeze_after_batch(values[slot], pad)
+        return params
+
+    def __call__(self, values: list):
+        return self.family(**self.parameters(values))
 
 
 def _minibatch_scale(rv: RandomVariable) -> float:

@@ -111,7 +111,8 @@ def _log_likelihood(model, flat_draws: Tensor, batch_size: int = 4096) -> dict[s
 
 
 def _default_var_names(model) -> list[str]:
-    return [rv.name for rv in model.free_RVs] + [d.name for d in model.deterministics]
+    imputed = [rv.name for rv in model.observed_RVs if rv.imputed is not None]
+    return [rv.name for rv in model.free_RVs] + imputed + [d.name for d in model.deterministics]
 
 
 def _dims(model) -> dict[str, tuple[str, ...]]:

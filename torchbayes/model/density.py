@@ -9,6 +9,7 @@ deterministics of draws.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -78,6 +79,7 @@ class DensityProgram:
         self._point_values = self._evaluate_point()
         self.batched = self._batched_flags()
         self.steps = [self._step(node) for node in self.order]
+        self._forward_looped = False
         self.terms = [(node.name, self._term(node)) for node in self.order
                       if isinstance(node, Potential)
                       or isinstance(node, RandomVariable) and not node.in_forward]
@@ -94,7 +96,7 @@ class DensityProgram:
         flags: dict[int, bool] = {}
         for node in self.order:
             if isinstance(node, RandomVariable):
-                flags[id(node)] = not node.is_observed
+                flags[id(node)] = not node.is_observed or node.imputed is not None
             elif isinstance(node, Data):
                 flags[id(node)] = False
             else:
@@ -133,6 +135,9 @@ class DensityProgram:
     def _variable_step(self, rv: RandomVariable):
         if rv.is_observed:
             observed = self._constant(rv.observed)
+            if rv.imputed is not None:
+                imputed = self.slot[id(rv.imputed)]
+                return lambda values, u: rv.fill_missing(observed, values[imputed])
             return lambda values, u: observed
         block = self.layout.block_of(rv)
         if block is None:
@@ -210,6 +215,13 @@ class DensityProgram:
         batched = batched or any(self.batched[id(p)] for p in node.dependencies())
         scale = _minibatch_scale(node)
         block = None if node.is_observed else self.layout.block_of(node)
+        if node.is_observed and node.imputed is not None:
+            observed_mask = self._constant(node.observed_mask)
+
+            def observed_part(values, u):  # the missing entries are the imputed variable's term
+                log_prob = distribution(values).log_prob(read(values))
+                return scale * _term_sum(log_prob * observed_mask, batched)
+            return observed_part
         if not self.jacobian or block is None or node.transform is None:
             def term(values, u):
                 return scale * _term_sum(distribution(values).log_prob(read(values)), batched)
@@ -283,6 +295,8 @@ class DensityProgram:
                 log_prob = distribution.log_prob(values[self.slot[id(node)]])
                 if log_prob.dim() == len(node.shape) - len(node.event_shape):  # no chain axis
                     log_prob = log_prob.expand((u.shape[0],) + tuple(log_prob.shape))
+                if node.imputed is not None:  # the likelihood of what was observed
+                    log_prob = log_prob[:, node.observed_mask]
                 out[node.name] = log_prob
         return out
 
@@ -298,7 +312,20 @@ class DensityProgram:
                 model.forward(*model._forward_args, **model._forward_kwargs)
             return {name: term for name, term in evaluation.terms}
         chain_values = [values[self.slot[id(n)]] for n in batched_nodes]
-        return torch.func.vmap(one_chain)(*chain_values)
+        if not chain_values:  # nothing varies with the chain
+            return one_chain()
+        size = max(v.shape[0] for v in chain_values)
+        # extra values (grad_vars) may hold one row for every chain: broadcast them
+        chain_values = [v.expand((size,) + v.shape[1:]) for v in chain_values]
+        if not self._forward_looped:
+            try:
+                return torch.func.vmap(one_chain)(*chain_values)
+            except RuntimeError:  # vmap rejects Python control flow on a value: fall back, once
+                self._forward_looped = True
+                warnings.warn(f"{type(model).__name__}.forward() could not be batched over "
+                              "chains; evaluating one chain at a time", stacklevel=3)
+        per_chain = [one_chain(*[v[i] for v in chain_values]) for i in range(size)]
+        return {name: torch.stack([terms[name] for terms in per_chain]) for name in per_chain[0]}
 
 
 class _FamilyBuilder:

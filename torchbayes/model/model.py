@@ -79,6 +79,9 @@ class Model(nn.Module):
     def register(self, node, attribute: str | None = None) -> None:
         """Add a named node to the model's books (called by the front doors)."""
         name = node.name
+        imputed = getattr(node, "imputed", None)
+        if imputed is not None and imputed.name not in self.named_vars:
+            self.register(imputed)
         if name in self.named_vars:
             raise ValueError(f'a variable named "{name}" already exists in the model; '
                              "variable names must be unique")

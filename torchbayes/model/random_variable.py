@@ -8,6 +8,7 @@ family and the parameters, which may be other nodes) is recorded once. Front doo
 from __future__ import annotations
 
 import inspect
+import warnings
 from numbers import Number
 from typing import Any
 
@@ -21,12 +22,16 @@ from ..distributions import check_parameters
 from ..distributions.distribution import Distribution
 from ..transforms import biject_to
 from .context import active_evaluation, current_model
-from .node import Node, map_nodes
+from .node import Node, apply_op, map_nodes
 
-__all__ = ["RandomVariable", "as_data_tensor", "UNSET"]
+__all__ = ["RandomVariable", "ImputationWarning", "as_data_tensor", "UNSET"]
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 DEFAULT_DTYPE = torch.float64
+
+
+class ImputationWarning(UserWarning):
+    """Observed data had missing entries, which became a free variable."""
 
 
 def as_data_tensor(value, dtype: torch.dtype, name: str) -> Tensor:
@@ -185,9 +190,13 @@ class RandomVariable(nn.Module, Node):
     def _init_observed(self, observed, distribution, shape, dtype) -> None:
         data = as_data_tensor(observed, dtype, self.name)
         label = f'{self.family.__name__} "{self.name}"'
-        if torch.isnan(data).any():
-            raise ValueError(f"{label}: observed data contains NaN; drop those rows, or pass a "
-                             "masked array to impute them")
+        missing = torch.isnan(data) if data.is_floating_point() else torch.zeros_like(data).bool()
+        self.imputed = None
+        if bool(missing.any()):
+            if self.event_shape:
+                raise ValueError(f"{label}: observed data contains NaN; automatic imputation "
+                                 "covers univariate families only, drop those rows")
+            data = self._init_imputation(data, missing, label)
         natural = self._resolve_shape(distribution, shape)
         try:
             ok = torch.broadcast_shapes(natural, data.shape) == data.shape
@@ -196,7 +205,7 @@ class RandomVariable(nn.Module, Node):
         if not ok:
             raise ValueError(f"{label}: observed shape {tuple(data.shape)} does not broadcast "
                              f"with the distribution's shape {tuple(natural)}")
-        inside = distribution.support.check(data)
+        inside = distribution.support.check(data) | missing
         if not bool(inside.all()):
             bad = data[~inside] if inside.shape == data.shape else data
             raise ValueError(f"{label}: observed value outside the support "
@@ -205,6 +214,23 @@ class RandomVariable(nn.Module, Node):
         self.transform = None
         self.dynamic_transform = False
         self.build_value = data
+
+    def _init_imputation(self, data: Tensor, missing: Tensor, label: str) -> Tensor:
+        """Split data with missing entries: a free variable ``<name>_unobserved`` holds them."""
+        warnings.warn(f"{label}: observed data contains {int(missing.sum())} missing values; "
+                      f'they are imputed as the free variable "{self.name}_unobserved"',
+                      ImputationWarning, stacklevel=4)
+        params = {}
+        for key, value in self._params.items():
+            if isinstance(value, Node):
+                value = apply_op(torch.broadcast_to, (value, tuple(data.shape)))[missing]
+            elif isinstance(value, Tensor):
+                value = torch.broadcast_to(value, data.shape)[missing]
+            params[key] = value
+        # Held outside nn.Module's registry: the model owns the new variable, not this one.
+        object.__setattr__(self, "imputed", type(self)(f"{self.name}_unobserved", **params))
+        self.register_buffer("observed_mask", ~missing)
+        return torch.where(missing, torch.zeros_like(data), data)
 
     def _init_free(self, distribution, shape, transform, initval, dtype, model) -> None:
         shape = self._resolve_shape(distribution, shape)
@@ -249,15 +275,28 @@ class RandomVariable(nn.Module, Node):
         return self.unconstrained.shape
 
     def dependencies(self) -> list[Node]:
-        return [node for _, node in self.parent_nodes()]
+        parents = [node for _, node in self.parent_nodes()]
+        return parents + [self.imputed] if getattr(self, "imputed", None) is not None else parents
 
     def evaluate(self, evaluation) -> Tensor:
+        if self.is_observed and getattr(self, "imputed", None) is not None:
+            from .node import _value_in
+            return self.fill_missing(self.observed, _value_in(evaluation, self.imputed))
         if self.is_observed:
             return self.observed
         if self.transform is None:
             return self.unconstrained
         transform = self.current_transform(evaluation)
         return transform(self.unconstrained)
+
+    def fill_missing(self, observed: Tensor, imputed: Tensor) -> Tensor:
+        """The full value: ``observed`` (C, *shape) or (*shape) with the missing entries
+        replaced by ``imputed`` (C, n_missing) or (n_missing,)."""
+        missing = ~self.observed_mask
+        if imputed.dim() == 1:
+            return observed.masked_scatter(missing, imputed)
+        full = observed.expand((imputed.shape[0],) + tuple(observed.shape))
+        return full.masked_scatter(missing.expand(full.shape), imputed)
 
     def current_transform(self, evaluation=None) -> Transform:
         if not self.dynamic_transform:

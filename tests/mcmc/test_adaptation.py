@@ -13,6 +13,16 @@ from torchbayes.mcmc.adaptation import (
     welford_update)
 
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # Tiny batched linear algebra on a shared 2-core box: extra intra-op threads only contend
+    # (30x slower measured here), so these tests run single-threaded and restore the setting.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 # ---------------------------------------------------------------- dual averaging
 
 def _hmc_transition(position, step_size, generator, n_steps=5):

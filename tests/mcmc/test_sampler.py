@@ -97,6 +97,16 @@ def _run(**kwargs):
     return run_mcmc(density, position, _HMC(), **settings)
 
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # Tiny batched linear algebra on a shared 2-core box: extra intra-op threads only contend
+    # (30x slower measured here), so these tests run single-threaded and restore the setting.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 # ---------------------------------------------------------------- shapes and determinism
 
 def test_shapes_and_stats():

@@ -177,14 +177,16 @@ def run_mcmc(
         generator.set_state(state["generator_state"])
     carry = _Carry(kernel_state, adaptation_state, adaptation.params(adaptation_state), iteration)
     stop = total if stop_after is None else min(int(stop_after), total)
+    step_size_bar = adaptation.step_size_bar(carry.adaptation_state)
     interrupted = False
     try:
         while carry.iteration < stop:
             i = carry.iteration
             kernel_state, info = kernel.step(carry.kernel_state, carry.params, density, generator)
             adaptation_state = adaptation.update(carry.adaptation_state, kernel_state, info, i)
-            _record(buffers, i, tune, kernel_state.position, info, carry.params,
-                    adaptation.step_size_bar(adaptation_state))
+            if adaptation_state is not carry.adaptation_state:    # a host-side identity test
+                step_size_bar = adaptation.step_size_bar(adaptation_state)
+            _record(buffers, i, tune, kernel_state.position, info, carry.params, step_size_bar)
             carry = _Carry(kernel_state, adaptation_state, adaptation.params(adaptation_state), i + 1)
             if callback is not None:
                 callback(i, info, carry.params)

@@ -22,12 +22,11 @@ from .welford import WelfordState as WelfordState
 from .welford import welford_final as welford_final
 from .welford import welford_init as welford_init
 from .welford import welford_update as welford_update
-from .window_adaptation import HMCParams as HMCParams
 from .window_adaptation import WindowAdaptation as WindowAdaptation
 from .window_adaptation import WindowAdaptationState as WindowAdaptationState
 
 __all__ = [
-    "AdaptationSchedule", "DualAveragingState", "FisherState", "HMCParams", "WelfordState",
+    "AdaptationSchedule", "DualAveragingState", "FisherState", "WelfordState",
     "WindowAdaptation", "WindowAdaptationState", "dual_averaging_final", "dual_averaging_init",
     "dual_averaging_restart", "dual_averaging_update", "fisher_final", "fisher_init",
     "fisher_initial_inverse_mass_matrix", "fisher_schedule", "fisher_switch", "fisher_update",

@@ -14,12 +14,12 @@ BlackJAX ``window_adaptation``. Seyboldt et al. (2026), arXiv:2603.18845 (nutpie
 """
 from __future__ import annotations
 
-import math
 from typing import NamedTuple, Optional, Union
 
 import torch
 from torch import Tensor
 
+from ..hamiltonian.metrics import HMCParams
 from .dual_averaging import (DualAveragingState, dual_averaging_init, dual_averaging_restart,
                              dual_averaging_update)
 from .fisher import (FisherState, fisher_final, fisher_init, fisher_initial_inverse_mass_matrix,
@@ -27,16 +27,9 @@ from .fisher import (FisherState, fisher_final, fisher_init, fisher_initial_inve
 from .schedule import AdaptationSchedule, fisher_schedule, stan_schedule
 from .welford import WelfordState, welford_final, welford_init, welford_update
 
-__all__ = ["HMCParams", "WindowAdaptation", "WindowAdaptationState"]
+__all__ = ["WindowAdaptation", "WindowAdaptationState"]
 
 _METRICS = ("diag", "dense", "fisher")
-
-
-class HMCParams(NamedTuple):
-    """What a Hamiltonian kernel is tuned by, in the model's dtype."""
-
-    step_size: Tensor             # (C,)
-    inverse_mass_matrix: Tensor   # (C, d) diagonal or (C, d, d) dense
 
 
 class WindowAdaptationState(NamedTuple):

@@ -76,13 +76,25 @@ POINTWISE = _collect(_POINTWISE_NAMES, torch, torch.Tensor, torch.special) | {
 MATMUL = {operator.matmul, torch.matmul, torch.Tensor.matmul, torch.Tensor.__matmul__,
           torch.Tensor.__rmatmul__, torch.mv, torch.Tensor.mv, torch.mm, torch.Tensor.mm,
           torch.dot, torch.Tensor.dot}
+# ``norm`` is left to vmap: its first positional argument is ``p``, not ``dim``.
 REDUCTIONS = _collect(_names("sum", "mean", "prod", "logsumexp", "std", "var", "amax", "amin",
-                             "norm", "cumsum", "cumprod", "softmax", "log_softmax", "nansum",
+                             "cumsum", "cumprod", "softmax", "log_softmax", "nansum",
                              "all", "any", "count_nonzero"), torch, torch.Tensor) | {
     torch.nn.functional.softmax, torch.nn.functional.log_softmax, torch.special.logsumexp}
-SHAPE_DIMS = _collect(_names("unsqueeze", "squeeze", "transpose", "swapaxes", "movedim",
-                             "flatten", "flip", "roll", "diagonal", "select", "narrow"),
-                      torch, torch.Tensor)
+# Positional parameters after the tensor, by name; those in _DIM_PARAMETERS are dimensions.
+_SHAPE_SIGNATURES = {
+    "unsqueeze": ("dim",), "squeeze": ("dim",), "transpose": ("dim0", "dim1"),
+    "swapaxes": ("axis0", "axis1"), "movedim": ("source", "destination"),
+    "flatten": ("start_dim", "end_dim"), "flip": ("dims",), "roll": ("shifts", "dims"),
+    "diagonal": ("offset", "dim1", "dim2"), "select": ("dim", "index"),
+    "narrow": ("dim", "start", "length"), "permute": ("dims",),
+}
+_DIM_PARAMETERS = {"dim", "dim0", "dim1", "dim2", "axis0", "axis1", "source", "destination",
+                   "start_dim", "end_dim", "dims"}
+# Defaults that count from the front, so they must move past the chain axis too.
+_DIM_DEFAULTS = {"flatten": {"start_dim": 0}, "diagonal": {"dim1": 0, "dim2": 1}}
+SHAPE_DIMS = {function: name for name in _SHAPE_SIGNATURES
+              for function in _collect([name], torch, torch.Tensor)}
 STACKING = {torch.stack, torch.cat, torch.concatenate, torch.concat, torch.hstack, torch.vstack}
 
 
@@ -93,10 +105,14 @@ def _shift(dim):
     return dim + 1 if isinstance(dim, int) and dim >= 0 else dim
 
 
-def _pointwise(op, args, kwargs, flags, out_rank):
-    def align(value, is_batched, point_rank):
-        return unsqueeze_after_batch(value, out_rank - point_rank) if is_batched else value
-    args = [align(a, f, r) if f is not None else a for a, (f, r) in zip(args, flags)]
+def _pointwise(op, args, kwargs, positions, flags, ranks, out_rank):
+    # A batched argument of lower point rank gets singleton dims after its chain axis, so that
+    # broadcasting against the other arguments (aligned from the right) keeps the chain axis first.
+    args, kwargs = list(args), dict(kwargs)
+    for (key,), is_batched, point_rank in zip(positions, flags, ranks):
+        if is_batched:
+            container = kwargs if isinstance(key, str) else args
+            container[key] = unsqueeze_after_batch(container[key], out_rank - point_rank)
     return op(*args, **kwargs)
 
 
@@ -125,10 +141,31 @@ def _reduction(op, x, args, kwargs):
     if dim is None:
         if op in (torch.cumsum, torch.Tensor.cumsum, torch.cumprod, torch.Tensor.cumprod):
             raise TypeError(f"{op.__name__} needs dim=")
-        return op(x.flatten(1), 1, *args[1:], **{k: v for k, v in kwargs.items() if k != "dim"})
+        # reshape, not flatten(1): a scalar variable's batch (C,) has no dimension 1
+        rest = {k: v for k, v in kwargs.items() if k != "dim"}
+        out = op(x.reshape(x.shape[0], -1), 1, *args[1:], **rest)
+        if rest.get("keepdim", False):
+            out = out.reshape((x.shape[0],) + (1,) * (x.dim() - 1))
+        return out
     if "dim" in kwargs:
         return op(x, *args, **{**kwargs, "dim": _shift(dim)})
     return op(x, _shift(dim), *args[1:], **kwargs)
+
+
+def _shape_op(op, name, x, args, kwargs):
+    if name in ("flip", "permute") and args and not isinstance(args[0], (tuple, list)):
+        args = (tuple(args),)  # Tensor.flip(0, 1) and Tensor.permute(1, 0) take varargs
+    named = {**_DIM_DEFAULTS.get(name, {}), **dict(zip(_SHAPE_SIGNATURES[name], args)), **kwargs}
+    if name == "squeeze" and named.get("dim") is None:
+        # squeeze() would drop a chain axis of length 1: name the point's singleton dims
+        named["dim"] = tuple(i for i, size in enumerate(x.shape[1:]) if size == 1)
+    if name == "roll" and named.get("dims") is None:
+        return NotImplemented  # rolls the flattened tensor: vmap gets it right
+    if name == "permute":
+        named["dims"] = (0, *(d + 1 if d >= 0 else d for d in named["dims"]))
+        return x.permute(named["dims"])
+    named = {k: _shift(v) if k in _DIM_PARAMETERS else v for k, v in named.items()}
+    return op(x, **named)
 
 
 class BatchedCall:
@@ -162,10 +199,8 @@ class BatchedCall:
         op = self.op
         top_level = [p for p in node_positions if len(p) == 1]
         if op in POINTWISE and len(top_level) == len(node_positions):
-            flags = [(None, 0)] * len(args)
-            for (index,), flag, rank in zip(node_positions, self.flags, self.ranks):
-                flags[index] = (flag, rank)
-            return _pointwise(op, args, kwargs, flags, self.out_rank)
+            return _pointwise(op, args, kwargs, node_positions, self.flags, self.ranks,
+                              self.out_rank)
         if op in MATMUL and len(args) == 2 and not kwargs and len(top_level) == len(node_positions):
             flag = {p[0]: (f, r) for p, f, r in zip(node_positions, self.flags, self.ranks)}
             (flag_a, rank_a) = flag.get(0, (False, args[0].dim()))
@@ -178,10 +213,7 @@ class BatchedCall:
         if op in REDUCTIONS and only_first:
             return _reduction(op, args[0], args[1:], kwargs)
         if op in SHAPE_DIMS and only_first:
-            return op(args[0], *[_shift(a) for a in args[1:]],
-                      **{k: _shift(v) if k.startswith("dim") or k in ("start_dim", "end_dim",
-                                                                       "source", "destination")
-                         else v for k, v in kwargs.items()})
+            return _shape_op(op, SHAPE_DIMS[op], args[0], args[1:], kwargs)
         if op in (torch.reshape, torch.Tensor.reshape, torch.Tensor.view) and only_first:
             shape = args[1] if len(args) == 2 and isinstance(args[1], (tuple, list)) else args[1:]
             return args[0].reshape((args[0].shape[0], *shape))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -137,15 +138,20 @@ _BINARY = {
 _UNARY = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs, "invert": operator.invert}
 
 
+def _operand(other: Any) -> Any:
+    # ``array @ tensor`` has no numpy or torch implementation: an array operand becomes a tensor
+    return torch.as_tensor(other) if isinstance(other, np.ndarray) else other
+
+
 def _binary_method(op: Callable) -> Callable:
     def method(self, other):
-        return apply_op(op, (self, other))
+        return apply_op(op, (self, _operand(other)))
     return method
 
 
 def _reflected_method(op: Callable) -> Callable:
     def method(self, other):
-        return apply_op(op, (other, self))
+        return apply_op(op, (_operand(other), self))
     return method
 
 

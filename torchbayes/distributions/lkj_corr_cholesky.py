@@ -52,7 +52,7 @@ class LKJCorrCholesky(Continuous):
             raise ValueError(f"LKJCorrCholesky: n must be >= 2, got {n}")
         self.n = int(n)
         (self.eta,) = broadcast_parameters(eta)
-        # Delegated: torch's LKJCholesky has this density and the onion-method sampler.
+        # Density delegated to torch; its onion sampler is not (see ``sample``).
         self._torch = torch.distributions.LKJCholesky(self.n, self.eta, validate_args=False)
         super().__init__(self.eta.shape, torch.Size([self.n, self.n]),
                          validate_args=validate_args)
@@ -62,8 +62,30 @@ class LKJCorrCholesky(Continuous):
         raise NotImplementedError("LKJCorrCholesky has no closed-form mean of the factor")
 
     def sample(self, sample_shape=torch.Size()) -> Tensor:
+        """Onion method (LKJ 2009, section 3.2) on the Cholesky factor, all rows at once.
+
+        Row ``k`` (``k = 1 .. n - 1`` free entries) is ``sqrt(y) u`` with ``u`` uniform on the
+        sphere and ``y ~ Beta(k / 2, eta + (n - 2) / 2 - (k - 1) / 2)``. torch 2.13's
+        ``LKJCholesky.sample`` uses ``k - 1/2`` as the first shape, wrong for ``n >= 3``.
+        """
+        shape = torch.Size(sample_shape) + self.batch_shape
+        free = torch.arange(1, self.n, dtype=self.eta.dtype, device=self.eta.device)
+        first = (0.5 * free).expand(shape + free.shape)
+        second = (self.eta.unsqueeze(-1) + 0.5 * (self.n - 2) - 0.5 * (free - 1)).expand_as(first)
         with torch.no_grad():
-            return self._torch.sample(torch.Size(sample_shape))
+            gamma_first = torch._standard_gamma(first)
+            y = gamma_first / (gamma_first + torch._standard_gamma(second))
+            direction = torch.randn(shape + (self.n - 1, self.n - 1), dtype=self.eta.dtype,
+                                    device=self.eta.device).tril()
+            rows = direction / torch.linalg.vector_norm(direction, dim=-1, keepdim=True)
+            rows = rows * y.sqrt().unsqueeze(-1)
+            factor = torch.zeros(shape + (self.n, self.n), dtype=self.eta.dtype,
+                                 device=self.eta.device)
+            factor[..., 1:, :-1] = rows
+            squared = (factor ** 2).sum(-1)
+            tiny = torch.finfo(factor.dtype).tiny
+            factor = factor + torch.diag_embed((1 - squared).clamp(min=tiny).sqrt())
+        return factor
 
     def log_prob(self, value: Tensor) -> Tensor:
         diagonal = value.diagonal(dim1=-2, dim2=-1)

@@ -205,7 +205,9 @@ class RandomVariable(nn.Module, Node):
         if not ok:
             raise ValueError(f"{label}: observed shape {tuple(data.shape)} does not broadcast "
                              f"with the distribution's shape {tuple(natural)}")
-        inside = distribution.support.check(data) | missing
+        inside = distribution.support.check(data)
+        if self.imputed is not None:  # univariate only, so the mask has the check's shape
+            inside = inside | missing
         if not bool(inside.all()):
             bad = data[~inside] if inside.shape == data.shape else data
             raise ValueError(f"{label}: observed value outside the support "

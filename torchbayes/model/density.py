@@ -222,21 +222,28 @@ class DensityProgram:
                 log_prob = distribution(values).log_prob(read(values))
                 return scale * _term_sum(log_prob * observed_mask, batched)
             return observed_part
-        if not self.jacobian or block is None or node.transform is None:
+        if not self.jacobian or node.is_observed or node.transform is None:
             def term(values, u):
                 return scale * _term_sum(distribution(values).log_prob(read(values)), batched)
             return term
-        start, stop, shape = block.start, block.stop, tuple(block.shape)
         transform = node.transform
+        if block is None:  # a variable outside grad_vars: its value is given, so is its Jacobian
+            def unconstrained(u, value, bijector):
+                return bijector.inv(value)
+        else:
+            start, stop, shape = block.start, block.stop, tuple(block.shape)
+
+            def unconstrained(u, value, bijector):
+                return u[:, start:stop].reshape((u.shape[0],) + shape)
 
         def term_with_jacobian(values, u):
             dist = distribution(values)
             value = read(values)
-            raw = u[:, start:stop].reshape((u.shape[0],) + shape)
             bijector = transform
             if node.dynamic_transform:
                 from ..transforms import biject_to
                 bijector = biject_to(dist.support)
+            raw = unconstrained(u, value, bijector)
             log_det = bijector.log_abs_det_jacobian(raw, value)
             return _term_sum(dist.log_prob(value), True) + _term_sum(log_det, True)
         return term_with_jacobian

@@ -2,75 +2,12 @@
 and the jittered initial positions."""
 import io
 import math
-from typing import NamedTuple
-
 import pytest
 import torch
-from torch import Tensor
 
-from torchbayes.mcmc import InitialPointError, ProgressBar, initial_positions, run_mcmc
-
-
-class _State(NamedTuple):
-    position: Tensor
-    logp: Tensor
-    logp_grad: Tensor
-
-
-class _Info(NamedTuple):
-    acceptance_rate: Tensor
-    diverging: Tensor
-    energy: Tensor
-    energy_error: Tensor
-    n_steps: Tensor
-    lp: Tensor
-
-
-class _HMC:
-    """HMC with a fixed number of steps and a diagonal or dense metric, following the kernel seam.
-    A stand-in for the library kernels so the driver is tested on its own."""
-
-    def __init__(self, n_steps: int = 8):
-        self.n_steps = n_steps
-
-    def init(self, position, density):
-        return _State(position, *density(position))
-
-    def step(self, state, params, density, generator):
-        inverse_mass_matrix = params.inverse_mass_matrix
-        dense = inverse_mass_matrix.ndim == 3
-        noise = torch.randn(state.position.shape, generator=generator, dtype=state.position.dtype)
-        if dense:
-            mass_cholesky = torch.linalg.cholesky(torch.linalg.inv(inverse_mass_matrix))
-            momentum = (mass_cholesky @ noise[..., None])[..., 0]
-            velocity = lambda p: (inverse_mass_matrix @ p[..., None])[..., 0]
-        else:
-            momentum = noise / inverse_mass_matrix.sqrt()
-            velocity = lambda p: inverse_mass_matrix * p
-        kinetic = lambda p: 0.5 * (p * velocity(p)).sum(-1)
-        # Neal's step-size jitter breaks the near-periodic trajectories of fixed-length HMC on
-        # a Gaussian, which would otherwise mix some coordinates very slowly.
-        jitter = 0.5 + torch.rand(params.step_size.shape, generator=generator,
-                                  dtype=params.step_size.dtype)
-        step_size = (params.step_size * jitter)[:, None]
-        position, logp, grad = state
-        p = momentum + 0.5 * step_size * grad
-        for step in range(self.n_steps):
-            position = position + step_size * velocity(p)
-            logp, grad = density(position)
-            p = p + (1.0 if step < self.n_steps - 1 else 0.5) * step_size * grad
-        energy_before = -state.logp + kinetic(momentum)
-        energy = -logp + kinetic(p)
-        energy_error = energy - energy_before
-        accept_prob = torch.exp(-energy_error).clamp(max=1.0).nan_to_num(0.0)
-        diverging = ~(energy_error < 1000.0)
-        accept = (torch.rand(accept_prob.shape, generator=generator, dtype=accept_prob.dtype)
-                  < accept_prob) & ~diverging
-        new = _State(*(torch.where(accept.view(-1, *[1] * (new.ndim - 1)), new, old)
-                       for new, old in zip((position, logp, grad), state)))
-        info = _Info(accept_prob, diverging, torch.where(accept, energy, energy_before),
-                     energy_error, torch.full_like(accept_prob, self.n_steps), new.logp)
-        return new, info
+from torchbayes.mcmc import (HMC, NUTS, InitialPointError, ProgressBar, initial_positions,
+                             run_mcmc)
+from torchbayes.mcmc.hmc import HMCInfo
 
 
 def _gaussian(covariance):
@@ -94,7 +31,9 @@ def _run(**kwargs):
     settings.update(kwargs)
     density = settings.pop("density", _diagonal_gaussian(torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64)))
     position = settings.pop("position", torch.zeros(4, 3, dtype=torch.float64))
-    return run_mcmc(density, position, _HMC(), **settings)
+    # Neal's step-size jitter breaks the near-periodic paths of fixed-length HMC on a Gaussian.
+    kernel = settings.pop("kernel", HMC(n_steps=8, step_size_jitter=0.5))
+    return run_mcmc(density, position, kernel, **settings)
 
 
 
@@ -113,7 +52,7 @@ def test_shapes_and_stats():
     result = _run(discard_tuned_samples=False)
     assert result.draws.shape == (4, 40, 3) and result.warmup_draws.shape == (4, 60, 3)
     assert result.complete and not result.interrupted and result.iteration == 100
-    assert set(result.stats) == set(_Info._fields) | {"step_size", "step_size_bar", "tune"}
+    assert set(result.stats) == set(HMCInfo._fields) | {"step_size", "step_size_bar", "tune"}
     assert all(value.shape == (4, 40) for value in result.stats.values())
     assert all(value.shape == (4, 60) for value in result.warmup_stats.values())
     assert result.warmup_stats["tune"].all() and not result.stats["tune"].any()
@@ -222,25 +161,28 @@ def test_fisher_adaptation_recovers_variances():
                                (scales ** 2).expand(8, 6), rtol=1e-8, atol=0.0)
 
 
-@pytest.mark.parametrize("dim", [2, 10])
-def test_dense_adaptation_recovers_covariance(dim):
+# (dim, per-chain bound, 16-chain-mean bound) in units of sqrt((d + 1) / 300), the Frobenius
+# relative error of a covariance from the last window's 300 independent draws. This HMC's
+# effective sample size for second moments is far below 300 (about n / 6 for the correlated
+# 2-d case), and adaptation inside the window biases it slightly low; over 5 seeds the largest
+# errors were (4.6, 1.1) for d = 2 and (1.8, 0.4) for d = 10.
+@pytest.mark.parametrize("dim, chain_bound, mean_bound", [(2, 6.5, 1.8), (10, 3.0, 0.8)])
+def test_dense_adaptation_recovers_covariance(dim, chain_bound, mean_bound):
     generator = torch.Generator().manual_seed(dim)
     if dim == 2:
         covariance = torch.tensor([[1.0, 0.9 * 3.0], [0.9 * 3.0, 9.0]], dtype=torch.float64)
     else:
         basis, _ = torch.linalg.qr(torch.randn(dim, dim, generator=generator, dtype=torch.float64))
         covariance = basis @ torch.diag(torch.logspace(-0.5, 0.7, dim, dtype=torch.float64)) @ basis.T
-    position = torch.randn(8, dim, generator=generator, dtype=torch.float64)
+    position = torch.randn(16, dim, generator=generator, dtype=torch.float64)
     result = _run(density=_gaussian(covariance), position=position, tune=600, draws=0,
                   metric="dense", generator=generator)
-    estimate = result.adaptation_state.inverse_mass_matrix                    # (8, d, d)
-    error = torch.linalg.matrix_norm(estimate - covariance) / torch.linalg.matrix_norm(covariance)
-    mean_error = torch.linalg.matrix_norm(estimate.mean(0) - covariance) / torch.linalg.matrix_norm(covariance)
-    # Frobenius relative error of a covariance from n independent draws ~ sqrt((d + 1) / n),
-    # n = 300 in the last window; the effective n for second moments is ~n / 3 here, so the
-    # per-chain error is ~1.7 of that and the 8-chain mean's ~0.6 (5 seeds: max 2.5, 0.9).
+    estimate = result.adaptation_state.inverse_mass_matrix                    # (16, d, d)
+    norm = torch.linalg.matrix_norm(covariance)
+    error = torch.linalg.matrix_norm(estimate - covariance) / norm
+    mean_error = torch.linalg.matrix_norm(estimate.mean(0) - covariance) / norm
     scale = math.sqrt((dim + 1) / 300)
-    assert error.max() < 4.0 * scale and mean_error < 1.5 * scale
+    assert error.max() < chain_bound * scale and mean_error < mean_bound * scale
 
 
 # ---------------------------------------------------------------- initial positions
@@ -274,3 +216,17 @@ def test_initial_positions_without_jitter_and_error():
     with pytest.raises(InitialPointError, match="non-finite log density after 5 jittered tries") as error:
         initial_positions(broken, torch.zeros(3), 2, True, torch.Generator().manual_seed(0), max_tries=5)
     assert error.value.chains == [0, 1] and error.value.coordinates == [1]
+
+
+# ---------------------------------------------------------------- with the library's NUTS
+
+@pytest.mark.parametrize("metric", ["diag", "dense", "fisher"])
+def test_nuts_run_resumes_bit_identical(metric):
+    settings = dict(tune=30, draws=10, kernel=NUTS(max_treedepth=6), metric=metric,
+                    position=torch.zeros(2, 3, dtype=torch.float64))
+    full = _run(**settings)
+    partial = _run(stop_after=25, **settings)
+    resumed = _run(state=partial.state_dict(), **settings)
+    assert torch.equal(resumed.draws, full.draws)
+    assert torch.equal(resumed.stats["tree_depth"], full.stats["tree_depth"])
+    assert full.stats["step_size"].dtype == torch.float64

@@ -2,6 +2,7 @@
 from .adaptation import WindowAdaptation as WindowAdaptation
 from .adaptation import WindowAdaptationState as WindowAdaptationState
 from .hamiltonian.metrics import HMCParams as HMCParams
+from .hmc import HMC as HMC
 from .initialize import InitialPointError as InitialPointError
 from .initialize import initial_positions as initial_positions
 from .kernel import Kernel as Kernel
@@ -11,6 +12,6 @@ from .sampler import MCMCResult as MCMCResult
 from .sampler import run_mcmc as run_mcmc
 
 __all__ = [
-    "HMCParams", "InitialPointError", "Kernel", "MCMCResult", "NUTS", "ProgressBar",
+    "HMC", "HMCParams", "InitialPointError", "Kernel", "MCMCResult", "NUTS", "ProgressBar",
     "WindowAdaptation", "WindowAdaptationState", "initial_positions", "run_mcmc",
 ]

@@ -139,24 +139,9 @@ def run_mcmc(
 
     Examples
     --------
-    >>> import math
-    >>> class RandomWalk:                                  # a tiny kernel with the seam's API
-    ...     def init(self, position, density):
-    ...         logp, grad = density(position)
-    ...         return State(position, logp, grad)
-    ...     def step(self, state, params, density, generator):
-    ...         noise = torch.randn(state.position.shape, generator=generator, dtype=state.position.dtype)
-    ...         proposal = state.position + params.step_size[:, None] * noise
-    ...         logp, grad = density(proposal)
-    ...         accept_prob = (logp - state.logp).exp().clamp(max=1.0)
-    ...         accept = torch.rand(accept_prob.shape, generator=generator, dtype=accept_prob.dtype) < accept_prob
-    ...         new = State(*(torch.where(accept.view(-1, *[1] * (a.ndim - 1)), a, b)
-    ...                       for a, b in zip((proposal, logp, grad), state)))
-    ...         return new, Info(accept_prob, torch.zeros_like(accept), new.logp)
-    >>> State = NamedTuple("State", [("position", Tensor), ("logp", Tensor), ("logp_grad", Tensor)])
-    >>> Info = NamedTuple("Info", [("acceptance_rate", Tensor), ("diverging", Tensor), ("lp", Tensor)])
+    >>> from torchbayes.mcmc import HMC
     >>> density = lambda x: (-0.5 * (x ** 2).sum(-1), -x)
-    >>> result = run_mcmc(density, torch.zeros(4, 2), RandomWalk(), tune=100, draws=50,
+    >>> result = run_mcmc(density, torch.zeros(4, 2), HMC(n_steps=5), tune=100, draws=50,
     ...                   generator=torch.Generator().manual_seed(1))
     >>> result.draws.shape, result.stats["acceptance_rate"].shape
     (torch.Size([4, 50, 2]), torch.Size([4, 50]))

@@ -129,6 +129,20 @@ def test_keyboard_interrupt_returns_partial_draws_and_resumes():
     _assert_same_run(resumed, full)
 
 
+def test_interrupt_inside_a_step_rewinds_the_generator():
+    class Interrupting(HMC):
+        def step(self, state, params, density, generator):
+            if int(state.position.abs().sum() * 1e6) % 7 == 3:    # some step, deterministically
+                torch.randn(100, generator=generator)              # randomness already consumed
+                raise KeyboardInterrupt
+            return super().step(state, params, density, generator)
+    settings = dict(discard_tuned_samples=False)
+    partial = _run(kernel=Interrupting(n_steps=8, step_size_jitter=0.5), **settings)
+    assert partial.interrupted and 0 < partial.iteration < 100
+    resumed = _run(state=partial.state_dict(), **settings)
+    _assert_same_run(resumed, _run(**settings))
+
+
 def test_progress_bar_callback():
     with ProgressBar(tune=60, draws=40, chains=4, refresh_seconds=0.0, disable=False) as bar:
         result = _run(callback=bar)

@@ -163,6 +163,9 @@ def run_mcmc(
     carry = _Carry(kernel_state, adaptation_state, adaptation.params(adaptation_state), iteration)
     stop = total if stop_after is None else min(int(stop_after), total)
     step_size_bar = adaptation.step_size_bar(carry.adaptation_state)
+    # The generator's state at the last commit (host-side for CPU and CUDA generators), so an
+    # interrupt in the middle of a step can rewind the randomness that step consumed.
+    committed_rng, i = generator.get_state(), carry.iteration
     interrupted = False
     try:
         while carry.iteration < stop:
@@ -173,10 +176,13 @@ def run_mcmc(
                 step_size_bar = adaptation.step_size_bar(adaptation_state)
             _record(buffers, i, tune, kernel_state.position, info, carry.params, step_size_bar)
             carry = _Carry(kernel_state, adaptation_state, adaptation.params(adaptation_state), i + 1)
+            committed_rng = generator.get_state()
             if callback is not None:
                 callback(i, info, carry.params)
     except KeyboardInterrupt:
         interrupted = True
+        if carry.iteration == i:          # interrupted mid-step: undo its random draws
+            generator.set_state(committed_rng)
     return _result(carry, buffers, tune, draws, interrupted, generator)
 
 

@@ -12,6 +12,15 @@ from torchbayes.mcmc.hmc import HMC
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: intra-op threads only add contention on a shared box
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def gaussian(scale):
     def density(x):
         z = x / scale

@@ -10,6 +10,15 @@ from torchbayes.mcmc.hamiltonian.metrics import kinetic_energy, velocity
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: intra-op threads only add contention on a shared box
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def oscillator(stiffness: torch.Tensor):
     """Potential ``k x^2 / 2`` per coordinate: ``logp = -sum k x^2 / 2``."""
     def density(x):

@@ -14,6 +14,15 @@ from torchbayes.mcmc.nuts import NUTS
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: intra-op threads only add contention on a shared box
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def gaussian(scale: torch.Tensor):
     """Independent normals with standard deviations ``scale`` (d,)."""
     def density(x):

@@ -24,7 +24,8 @@ import torch
 from torch import Tensor
 
 from .hamiltonian.metrics import HMCParams, kinetic_energy, sample_momentum, velocity
-from .hamiltonian.trajectory import build_subtree, merge_spans, Span, tree_stats_init
+from .hamiltonian.proposal import progressive_choice
+from .hamiltonian.trajectory import Trajectory, build_subtree, leaf_statistics
 from .kernel import Density, Kernel
 
 __all__ = ["NUTS", "NUTSInfo", "NUTSState"]
@@ -124,64 +125,71 @@ class NUTS(Kernel):
         chains, device = position.shape[0], position.device
         inverse_mass_matrix = params.inverse_mass_matrix
         momentum = sample_momentum(inverse_mass_matrix, position, generator)
-        start_velocity = velocity(inverse_mass_matrix, momentum)
-        initial_energy = kinetic_energy(momentum, start_velocity) - logp.to(torch.float64)
+        initial_energy = (kinetic_energy(momentum, velocity(inverse_mass_matrix, momentum))
+                          - logp.to(torch.float64))
 
         # every random number a doubling needs, drawn up front: direction, biased merge
         draws = torch.rand((2, self.max_treedepth, chains), generator=generator,
                            dtype=torch.float64, device=device)
         forward = draws[0] < 0.5
-        log_uniforms = draws[1].log()
         step_size = params.step_size.to(position.dtype)
         signed_steps = torch.where(forward, step_size, -step_size).unsqueeze(-1)  # (D, C, 1)
         half_steps = 0.5 * signed_steps
 
-        # the trajectory's two ends in time, each (C, 4, d): position, momentum, grad, velocity
-        left = right = torch.stack((position, momentum, logp_grad, start_velocity), 1)
-        zero = torch.zeros(chains, dtype=torch.float64, device=device)
-        tree = Span(position, logp, logp_grad, zero, zero, momentum, momentum, start_velocity,
-                    momentum, start_velocity, torch.ones(chains, dtype=torch.bool,
-                                                         device=device))
-        active = tree.ok
-        depth = torch.zeros(chains, dtype=torch.long, device=device)
-        stats = tree_stats_init(chains, device)
+        # the trajectory's two ends in time, each (C, 3, d): position, momentum, gradient
+        left = right = torch.stack((position, momentum, logp_grad), 1)
+        rho = momentum
+        active = torch.ones(chains, dtype=torch.bool, device=device)
+        # per subtree, the initial point first: its sample, log weight, and whether it joined
+        samples = [(position, logp, logp_grad, torch.zeros_like(initial_energy))]
+        log_weights = [torch.zeros_like(initial_energy)]
+        joined = [active]
+        records = []
         for level in range(self.max_treedepth):
             is_forward = forward[level].view(-1, 1, 1)
             near = torch.where(is_forward, right, left)
-            far = torch.where(is_forward, left, right)
-            subtree, end, stats = build_subtree(
+            far_momentum = torch.where(is_forward[:, 0], left[:, 1], right[:, 1])
+            subtree = build_subtree(
                 near[:, 0], near[:, 1], near[:, 2], signed_steps[level], half_steps[level],
                 inverse_mass_matrix, density, level, self.block_size, initial_energy,
-                self.max_energy_error, active, stats, generator)
-            # the trajectory in build order: far end first, the end it grows from last
-            oriented = tree._replace(first_velocity=far[:, 3], last_momentum=near[:, 1],
-                                     last_velocity=near[:, 3])
-            merged = merge_spans(oriented, subtree, log_uniforms[level], biased=True)
-            grows = active & subtree.ok
-            tree = merged._replace(
-                position=torch.where(grows.unsqueeze(1), merged.position, tree.position),
-                logp=torch.where(grows, merged.logp, tree.logp),
-                logp_grad=torch.where(grows.unsqueeze(1), merged.logp_grad, tree.logp_grad),
-                sample_log_weight=torch.where(grows, merged.sample_log_weight,
-                                              tree.sample_log_weight))
-            depth = depth + grows
-            active = grows & merged.ok
-            new_end = torch.stack((*end, subtree.last_velocity), 1)
+                self.max_energy_error, active,
+                Trajectory(rho, near[:, 1], far_momentum, single_point=level == 0), generator)
+            span = subtree.span
+            grows = active & span.ok
+            active = grows & subtree.keep_going
+            rho = subtree.rho
+            samples.append(span[:4])
+            log_weights.append(span.log_weight)
+            joined.append(grows)
+            records += subtree.records
+            new_end = torch.stack(subtree.end, 1)
             left = torch.where(is_forward, left, new_end)
             right = torch.where(is_forward, new_end, right)
             if level + 1 < self.max_treedepth and not _any_active(active):
                 break
 
-        energy_error = -tree.sample_log_weight
-        worst_high, worst_low = -stats.log_weight_min, -stats.log_weight_max
+        joined = torch.stack(joined)
+        chosen = progressive_choice(torch.stack(log_weights).where(joined, -torch.inf),
+                                    draws[1, :len(samples) - 1].log())
+        new_position, new_logp, new_grad, sample_log_weight = _take(samples, chosen)
+        stats = leaf_statistics(records, self.max_energy_error)
+        depth = joined.sum(0) - 1
         info = NUTSInfo(
-            acceptance_rate=stats.acceptance_sum / stats.n_steps,
+            acceptance_rate=stats.acceptance_rate,
             diverging=stats.diverging,
-            energy=initial_energy + energy_error,
-            energy_error=energy_error,
-            max_energy_error=torch.where(worst_high >= -worst_low, worst_high, worst_low),
+            energy=initial_energy - sample_log_weight,
+            energy_error=-sample_log_weight,
+            max_energy_error=stats.max_energy_error,
             n_steps=stats.n_steps,
             tree_depth=depth,
             reached_max_treedepth=depth >= self.max_treedepth,
-            lp=tree.logp)
-        return NUTSState(tree.position, tree.logp, tree.logp_grad), info
+            lp=new_logp)
+        return NUTSState(new_position, new_logp, new_grad), info
+
+
+def _take(samples: list[tuple], chosen: Tensor) -> tuple[Tensor, ...]:
+    """Per chain, the fields of ``samples[chosen]`` (a list of per-subtree samples)."""
+    chains = chosen.shape[0]
+    rows = torch.add(torch.arange(chains, device=chosen.device), chosen, alpha=chains)
+    return tuple(torch.stack(field).flatten(0, 1).index_select(0, rows)
+                 for field in zip(*samples))

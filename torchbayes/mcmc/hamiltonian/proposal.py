@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["choose_later", "multinomial_leaf"]
+__all__ = ["choose_later", "multinomial_leaf", "progressive_choice"]
 
 
 def multinomial_leaf(log_weights: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -66,3 +66,35 @@ def choose_later(log_weight_a: Tensor, log_weight_b: Tensor, log_uniform: Tensor
     if biased:
         return log_uniform < log_weight_b - log_weight_a
     return log_uniform < log_weight_b - torch.logaddexp(log_weight_a, log_weight_b)
+
+
+def progressive_choice(log_weights: Tensor, log_uniforms: Tensor) -> Tensor:
+    """Which subtree holds the sample after a whole transition of biased merges.
+
+    Subtree ``k`` (``k >= 1``; 0 is the initial point, of weight 1) replaces the sample with
+    probability ``min(1, W_k / (W_0 + ... + W_{k-1}))``; the sample is the last one taken.
+    All merges are independent given the weights, so they are decided at once.
+
+    Parameters
+    ----------
+    log_weights : Tensor
+        ``(K + 1, C)`` float64 log weight of each subtree, ``-inf`` for subtrees that did not
+        join the trajectory.
+    log_uniforms : Tensor
+        ``(K, C)`` ``log(u)``, ``u ~ U(0, 1)``, one per merge.
+
+    Returns
+    -------
+    Tensor
+        ``(C,)`` long, the subtree index of the sample.
+
+    Examples
+    --------
+    >>> w = torch.tensor([[0.0], [5.0], [-torch.inf]], dtype=torch.float64)
+    >>> progressive_choice(w, torch.log(torch.full((2, 1), 0.5, dtype=torch.float64)))
+    tensor([1])
+    """
+    before = torch.logcumsumexp(log_weights[:-1], 0)
+    take = log_uniforms < log_weights[1:] - before
+    levels = torch.arange(1, log_weights.shape[0], device=log_weights.device).unsqueeze(1)
+    return torch.where(take, levels, 0).amax(0)

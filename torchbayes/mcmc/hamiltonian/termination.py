@@ -9,7 +9,8 @@ is symmetric in its two ends, so build order works for either direction in time.
 
 Inside a block of leaves integrated in lockstep, every check of every complete sub-span is
 known ahead (it depends on the leaf index only), so :func:`block_plan` lists them once on the
-host and :func:`first_turning_leaf` evaluates all of them in a handful of batched operations.
+host and :func:`block_checks` evaluates all of them in a handful of batched operations. When
+a block is a whole subtree, the checks of its merge with the trajectory join the same batch.
 
 References
 ----------
@@ -25,7 +26,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-__all__ = ["BlockPlan", "block_plan", "first_turning_leaf", "merged_no_u_turn"]
+__all__ = ["BlockPlan", "block_checks", "block_plan", "merged_no_u_turn"]
 
 
 def merged_no_u_turn(first_velocity: Tensor, last_momentum_a: Tensor, last_velocity_a: Tensor,
@@ -70,25 +71,36 @@ def merged_no_u_turn(first_velocity: Tensor, last_momentum_a: Tensor, last_veloc
 
 
 class BlockPlan(NamedTuple):
-    """Every U-turn check inside a block of ``L`` leaves, as index tensors.
+    """Every U-turn check of a block of ``L`` leaves, as matrices and index tensors.
+
+    The rows a plan acts on are the block's leaf momenta, then (when the block is a whole
+    subtree joining the trajectory) three pseudo-leaves: the trajectory's momentum sum, its
+    momentum at the end the subtree grows from ("near") and at the other end ("far").
 
     Attributes
     ----------
     spans : Tensor
-        ``(K, L)`` 0/1 matrix: row ``k`` sums the momenta of check ``k``'s span.
+        ``(K + 1, rows)`` 0/1: row ``k < K`` sums the momenta of check ``k``'s span; the last
+        row is the momentum sum of the block (of the merged trajectory with ``top``).
     ends : Tensor
-        ``(2K,)`` leaf index of each check's first end, then of each check's last end.
-    leaf : Tensor
-        ``(K, 1)`` the leaf after which check ``k`` can be made (its span's last leaf).
+        ``(2K,)`` row index of each check's first end, then of each check's last end.
+    event_leaf : Tensor
+        ``(K_inside + L, 1)`` the leaf each inside check, then each divergence test, ends
+        the chain at.
+    n_inside : int
+        Checks inside the block (the first ``n_inside`` of the ``K``); the rest are the
+        checks of the merge with the trajectory.
     """
 
     spans: Tensor
     ends: Tensor
-    leaf: Tensor
+    event_leaf: Tensor
+    n_inside: int
 
 
-@functools.lru_cache(maxsize=64)
-def block_plan(n_leaves: int, dtype: torch.dtype, device: torch.device) -> BlockPlan:
+@functools.lru_cache(maxsize=128)
+def block_plan(n_leaves: int, top_checks: int, dtype: torch.dtype,
+               device: torch.device) -> BlockPlan:
     """The checks of every complete power-of-two span inside a block of ``n_leaves``.
 
     After leaf ``n`` (odd), the spans that end there have sizes ``2, 4, ..., 2^t`` where
@@ -96,61 +108,86 @@ def block_plan(n_leaves: int, dtype: torch.dtype, device: torch.device) -> Block
     A span ``[s, n]`` whose halves meet at ``m`` is checked on ``[s, n]``, and when its halves
     are longer than one leaf also on ``[s, m]`` and ``[m - 1, n]``.
 
+    Parameters
+    ----------
+    n_leaves : int
+        ``L``, a power of two.
+    top_checks : int
+        0 for a block inside a larger subtree; 1 or 3 when the block is a whole subtree that
+        joins the trajectory: the merged span, and (3) the trajectory plus the subtree's
+        first leaf and the trajectory's near end plus the subtree. With a one-point
+        trajectory (the first doubling) the three coincide and 1 suffices.
+
     Examples
     --------
-    >>> plan = block_plan(4, torch.float64, torch.device("cpu"))
-    >>> plan.leaf.flatten().tolist()
+    >>> plan = block_plan(4, 0, torch.float64, torch.device("cpu"))
+    >>> plan.event_leaf.flatten().tolist()[:5]
     [1, 3, 3, 3, 3]
     """
-    starts, stops, firsts, lasts, leaves = [], [], [], [], []
+    trajectory, near, far = n_leaves, n_leaves + 1, n_leaves + 2
+    rows = n_leaves + (3 if top_checks else 0)
+    spans, firsts, lasts, leaves = [], [], [], []
 
-    def check(first: int, last: int, leaf: int) -> None:
-        starts.append(first)
-        stops.append(last)
+    def check(members: list[int], first: int, last: int) -> None:
+        spans.append(members)
         firsts.append(first)
         lasts.append(last)
-        leaves.append(leaf)
 
     for n in range(1, n_leaves, 2):
         size = 2
         while (n + 1) % size == 0:
             s, m = n - size + 1, n - size // 2 + 1
-            check(s, n, n)
+            check(list(range(s, n + 1)), s, n)
+            leaves.append(n)
             if size > 2:
-                check(s, m, n)
-                check(m - 1, n, n)
+                check(list(range(s, m + 1)), s, m)
+                check(list(range(m - 1, n + 1)), m - 1, n)
+                leaves += [n, n]
             size *= 2
-    spans = torch.zeros(len(leaves), n_leaves, dtype=dtype)
-    for k, (s, e) in enumerate(zip(starts, stops)):
-        spans[k, s:e + 1] = 1.0
-    return BlockPlan(spans.to(device),
-                     torch.tensor(firsts + lasts, device=device),
-                     torch.tensor(leaves, device=device).unsqueeze(1))
+    n_inside = len(leaves)
+    everything = list(range(n_leaves))
+    if top_checks:
+        check([trajectory] + everything, far, n_leaves - 1)
+    if top_checks == 3:
+        check([trajectory, 0], far, 0)
+        check([near] + everything, near, n_leaves - 1)
+    spans.append(([trajectory] if top_checks else []) + everything)
+    matrix = torch.zeros(len(spans), rows, dtype=dtype)
+    for k, members in enumerate(spans):
+        matrix[k, members] = 1.0
+    return BlockPlan(matrix.to(device),
+                     torch.tensor(firsts + lasts, dtype=torch.long, device=device),
+                     torch.tensor(leaves + everything, device=device).unsqueeze(1),
+                     n_inside)
 
 
-def first_turning_leaf(momenta: Tensor, velocities: Tensor, plan: BlockPlan) -> Tensor:
-    """The first leaf of a block after which some span U-turns, per chain.
+def block_checks(momenta: Tensor, velocities: Tensor, plan: BlockPlan
+                 ) -> tuple[Tensor, Tensor]:
+    """Evaluate every check of a plan at once.
 
     Parameters
     ----------
     momenta, velocities : Tensor
-        ``(L, C, d)`` at the block's leaves, in build order.
-    plan : BlockPlan
-        ``block_plan(L, ...)``.
+        ``(rows, C, d)`` per the plan's row layout (leaves in build order, then the
+        trajectory's pseudo-leaves if any).
 
     Returns
     -------
-    Tensor
-        ``(C,)`` long; ``L`` where no span of the block turns.
+    keep_going : Tensor
+        ``(K, C)`` bool per check, False on a U-turn or a NaN.
+    rho : Tensor
+        ``(C, d)`` momentum sum of the block (of the merged trajectory with top checks).
 
     Examples
     --------
     >>> p = torch.tensor([1.0, 1.0, -1.0, -1.0]).reshape(4, 1, 1)
-    >>> first_turning_leaf(p, p, block_plan(4, p.dtype, p.device))
-    tensor([3])
+    >>> block_checks(p, p, block_plan(4, 0, p.dtype, p.device))[0].flatten().tolist()
+    [True, True, False, True, False]
     """
-    n_leaves, chains = momenta.shape[:2]
-    rho = (plan.spans @ momenta.reshape(n_leaves, -1)).view(-1, chains, momenta.shape[-1])
-    ends = velocities.index_select(0, plan.ends).unflatten(0, (2, -1))
-    keep_going = torch.linalg.vecdot(ends, rho).amin(0) > 0              # (K, C)
-    return torch.where(keep_going, n_leaves, plan.leaf).amin(0)
+    n_rows, chains = momenta.shape[:2]
+    sums = (plan.spans @ momenta.reshape(n_rows, -1)).view(-1, chains, momenta.shape[-1])
+    n_checks = sums.shape[0] - 1
+    ends = velocities.index_select(0, plan.ends).unflatten(0, (2, n_checks))
+    # amin keeps a NaN, and NaN > 0 is False: a NaN trajectory stops
+    keep_going = torch.linalg.vecdot(ends, sums[:n_checks]).amin(0) > 0
+    return keep_going, sums[n_checks]

@@ -3,11 +3,16 @@
 A subtree of ``2^k`` leaves is integrated in blocks of ``L = min(2^k, block_size)`` leaves.
 Inside a block the leapfrog is the only per-leaf work (four tensor operations and the
 density); everything NUTS needs from the leaves is then computed once per block, batched over
-the leaf axis: energies, divergences, every U-turn check of every complete sub-span
-(:mod:`.termination`), the multinomial sample (:mod:`.proposal`), the acceptance statistic.
-Blocks of one subtree merge through a binary counter, as Stan's recursion would merge them,
-with uniform progressive sampling and the U-turn checks across the merged halves. Memory is
+the leaf axis: energies, divergences, every U-turn check of every complete sub-span (and,
+when the block is the whole subtree, the checks of its merge with the trajectory; see
+:mod:`.termination`), and the multinomial sample (:mod:`.proposal`). Blocks of a deeper
+subtree merge through a binary counter, as Stan's recursion would merge them. Memory is
 ``O(block_size)`` leaves, whatever the depth.
+
+Statistics over the leaves (acceptance, divergence, step counts, energy errors) need only
+each leaf's log weight and whether its chain was still building when it was integrated, so
+each block leaves a :class:`LeafRecord` and :func:`leaf_statistics` reduces all of them once
+per transition.
 
 A chain whose span has diverged or turned keeps being integrated with the batch (its results
 are masked away); it stops costing once every chain has finished, which the caller checks on
@@ -29,11 +34,12 @@ import torch
 from torch import Tensor
 
 from .integrators import leapfrog
-from .metrics import kinetic_energy, velocity
+from .metrics import velocity
 from .proposal import choose_later, multinomial_leaf
-from .termination import block_plan, first_turning_leaf, merged_no_u_turn
+from .termination import block_checks, block_plan, merged_no_u_turn
 
-__all__ = ["Span", "TreeStats", "build_subtree", "merge_spans", "tree_stats_init"]
+__all__ = ["LeafRecord", "Span", "Subtree", "build_block", "build_subtree", "leaf_statistics",
+           "merge_spans"]
 
 
 class Span(NamedTuple):
@@ -52,21 +58,30 @@ class Span(NamedTuple):
     ok: Tensor                  # (C,) bool: no divergence and no U-turn inside
 
 
-class TreeStats(NamedTuple):
-    """What a transition accumulates over the leaves each chain integrated while alive."""
+class LeafRecord(NamedTuple):
+    """What the statistics need from a block's leaves."""
 
-    n_steps: Tensor             # (C,) long
-    acceptance_sum: Tensor      # (C,) float64, sum of min(1, exp(H0 - H))
-    diverging: Tensor           # (C,) bool
-    log_weight_min: Tensor      # (C,) float64, NaN counted as -inf
-    log_weight_max: Tensor      # (C,) float64
+    log_weight: Tensor          # (L, C) float64, H0 - H (NaN where the energy is NaN)
+    counted: Tensor             # (L, C) bool, integrated while the chain was building
 
 
-def tree_stats_init(chains: int, device: torch.device) -> TreeStats:
-    """Empty accumulators for ``chains`` chains."""
-    zeros = torch.zeros(chains, dtype=torch.float64, device=device)
-    return TreeStats(torch.zeros(chains, dtype=torch.long, device=device), zeros,
-                     torch.zeros(chains, dtype=torch.bool, device=device), zeros, zeros)
+class Subtree(NamedTuple):
+    """A subtree joined to the trajectory: its span and the merge's U-turn verdict."""
+
+    span: Span
+    keep_going: Tensor          # (C,) bool, the merged trajectory has not turned
+    rho: Tensor                 # (C, d) momentum sum of the merged trajectory
+    end: tuple                  # position, momentum, gradient at the subtree's last leaf
+    records: list               # LeafRecord per block
+
+
+class Trajectory(NamedTuple):
+    """What a subtree needs to know about the trajectory it joins (all ``(C, d)``)."""
+
+    rho: Tensor
+    near_momentum: Tensor       # at the end the subtree grows from
+    far_momentum: Tensor        # at the other end
+    single_point: bool          # the first doubling: the trajectory is the initial point
 
 
 @functools.lru_cache(maxsize=64)
@@ -74,8 +89,8 @@ def _arange(n: int, device: torch.device) -> Tensor:
     return torch.arange(n, device=device)
 
 
-def _integrate_block(position, momentum, logp_grad, step_size, half_step_size,
-                     inverse_mass_matrix, density, n_leaves):
+def _integrate(position, momentum, logp_grad, step_size, half_step_size,
+               inverse_mass_matrix, density, n_leaves):
     positions, momenta, grads, logps = [], [], [], []
     for _ in range(n_leaves):
         position, momentum, logp_grad, logp = leapfrog(
@@ -88,28 +103,12 @@ def _integrate_block(position, momentum, logp_grad, step_size, half_step_size,
     return positions, momenta, grads, logps
 
 
-def _block_stats(stats: TreeStats, log_weights: Tensor, death: Tensor, diverged: Tensor,
-                 alive: Tensor) -> TreeStats:
-    """Accumulate the leaves ``l <= death`` of the chains alive when the block began."""
-    n_leaves = log_weights.shape[0]
-    last_counted = torch.where(alive, death, -1)
-    counted = _arange(n_leaves, death.device).unsqueeze(1) <= last_counted       # (L, C)
-    # min(1, exp(w)); a NaN weight (a divergent leaf) adds nothing, as in Stan
-    acceptance = torch.where(counted, log_weights.clamp(max=0.0).exp(), 0.0).nansum(0)
-    bounded = torch.where(counted, log_weights, 0.0).nan_to_num(
-        nan=-torch.inf, posinf=torch.inf, neginf=-torch.inf)
-    return TreeStats(stats.n_steps + counted.sum(0),
-                     stats.acceptance_sum + acceptance,
-                     stats.diverging | (diverged & alive),
-                     torch.minimum(stats.log_weight_min, bounded.amin(0)),
-                     torch.maximum(stats.log_weight_max, bounded.amax(0)))
-
-
 def build_block(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_size: Tensor,
                 half_step_size: Tensor, inverse_mass_matrix: Tensor, density: Callable,
                 n_leaves: int, initial_energy: Tensor, max_energy_error: float,
-                alive: Tensor, stats: TreeStats, generator: torch.Generator | None
-                ) -> tuple[Span, tuple[Tensor, Tensor, Tensor], TreeStats]:
+                alive: Tensor, trajectory: Trajectory | None,
+                generator: torch.Generator | None
+                ) -> tuple[Span, Tensor | None, Tensor, tuple, LeafRecord]:
     """Integrate ``n_leaves`` (a power of two) leaves from a point and summarise them.
 
     Parameters
@@ -123,69 +122,74 @@ def build_block(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_size
     max_energy_error : float
         A leaf with ``H - H0`` above this (or non-finite) is divergent.
     alive : Tensor
-        ``(C,)`` bool, chains whose leaves count in ``stats``.
+        ``(C,)`` bool, chains still building when the block starts.
+    trajectory : Trajectory or None
+        When the block is a whole subtree: the trajectory it joins, whose merge checks are
+        evaluated with the block's own.
 
     Returns
     -------
     span : Span
+    keep_going : Tensor or None
+        ``(C,)`` the merge with ``trajectory`` has not turned (None without one).
+    rho : Tensor
+        ``(C, d)`` momentum sum of the block, or of the merged trajectory.
     end : tuple of Tensor
-        position, momentum and gradient at the block's last leaf.
-    stats : TreeStats
+        Position, momentum and gradient at the block's last leaf.
+    record : LeafRecord
     """
-    positions, momenta, grads, logps = _integrate_block(
+    positions, momenta, grads, logps = _integrate(
         position, momentum, logp_grad, step_size, half_step_size, inverse_mass_matrix,
         density, n_leaves)
     end = (positions[-1], momenta[-1], grads[-1])
-    if n_leaves == 1:
-        return _single_leaf_span(end, logps[0], inverse_mass_matrix, initial_energy,
-                                 max_energy_error, alive, stats)
-    stacked_momenta = torch.stack(momenta)
+    top_checks = 0
+    rows = momenta
+    if trajectory is not None:
+        top_checks = 1 if trajectory.single_point else 3
+        rows = momenta + [trajectory.rho, trajectory.near_momentum, trajectory.far_momentum]
+    stacked_momenta = torch.stack(rows)
     velocities = velocity(inverse_mass_matrix, stacked_momenta)
-    log_weights = initial_energy + torch.stack(logps).to(torch.float64) - kinetic_energy(
-        stacked_momenta, velocities)                                          # (L, C)
-    plan = block_plan(n_leaves, stacked_momenta.dtype, stacked_momenta.device)
-    turning_leaf = first_turning_leaf(stacked_momenta, velocities, plan)
-    # a divergent leaf is marked n_leaves + 1 when there is none, so that `death == divergent`
-    # says the chain ended on a divergence
-    divergent_leaf = torch.where(log_weights > -max_energy_error, n_leaves + 1,
-                                 _arange(n_leaves, log_weights.device).unsqueeze(1)).amin(0)
-    death = torch.minimum(turning_leaf, divergent_leaf)
-    stats = _block_stats(stats, log_weights, death, death == divergent_leaf, alive)
+    leaf_momenta, leaf_velocities = stacked_momenta[:n_leaves], velocities[:n_leaves]
+    logp = torch.stack(logps)
+    # H0 - H = H0 + logp - p.v / 2, promoted to float64 by H0
+    log_weights = torch.add(initial_energy + logp,
+                            torch.linalg.vecdot(leaf_momenta, leaf_velocities), alpha=-0.5)
+    finite_energy = log_weights > -max_energy_error       # False for NaN, too
 
-    chains = log_weights.shape[1]
-    flat = torch.add(_arange(chains, log_weights.device),
-                     multinomial_leaf(log_weights, generator), alpha=chains)
-    span = Span(
-        position=torch.stack(positions).flatten(0, 1).index_select(0, flat),
-        logp=torch.stack(logps).flatten().index_select(0, flat),
-        logp_grad=torch.stack(grads).flatten(0, 1).index_select(0, flat),
-        sample_log_weight=log_weights.flatten().index_select(0, flat),
-        log_weight=torch.logsumexp(log_weights, 0),
-        rho=stacked_momenta.sum(0),
-        first_momentum=momenta[0], first_velocity=velocities[0],
-        last_momentum=momenta[-1], last_velocity=velocities[-1],
-        ok=death == n_leaves)
-    return span, end, stats
+    plan = block_plan(n_leaves, top_checks, stacked_momenta.dtype, stacked_momenta.device)
+    if len(plan.spans) > 1:
+        keep, rho = block_checks(stacked_momenta, velocities, plan)
+        events = (torch.cat((keep[:plan.n_inside], finite_energy)) if plan.n_inside
+                  else finite_energy)
+        keep_going = keep[plan.n_inside:].all(0) if top_checks else None
+    else:  # a lone leaf inside a deeper subtree: nothing to check
+        events, rho, keep_going = finite_energy, leaf_momenta[0], None
+    # the first leaf after which the chain stops building: n_leaves when it does not
+    death = torch.where(events, n_leaves, plan.event_leaf).amin(0)
+    counted = _arange(n_leaves, death.device).unsqueeze(1) <= torch.where(alive, death, -1)
+
+    if n_leaves == 1:
+        sample = (positions[0], logps[0], grads[0], log_weights[0])
+    else:
+        sample = _multinomial_sample(positions, grads, logp, log_weights, generator)
+    span = Span(*sample,
+                log_weight=log_weights[0] if n_leaves == 1 else torch.logsumexp(log_weights, 0),
+                rho=rho,
+                first_momentum=momenta[0], first_velocity=leaf_velocities[0],
+                last_momentum=momenta[-1], last_velocity=leaf_velocities[-1],
+                ok=death == n_leaves)
+    return span, keep_going, rho, end, LeafRecord(log_weights, counted)
 
 
-def _single_leaf_span(end, logp, inverse_mass_matrix, initial_energy, max_energy_error,
-                      alive, stats):
-    position, momentum, logp_grad = end
-    leaf_velocity = velocity(inverse_mass_matrix, momentum)
-    log_weight = initial_energy + logp.to(torch.float64) - kinetic_energy(momentum,
-                                                                          leaf_velocity)
-    ok = log_weight > -max_energy_error
-    counted = log_weight.where(alive, 0.0).nan_to_num(nan=-torch.inf, posinf=torch.inf,
-                                                      neginf=-torch.inf)
-    stats = TreeStats(stats.n_steps + alive,
-                      stats.acceptance_sum + torch.where(alive, counted.clamp(max=0.0).exp(),
-                                                         0.0),
-                      stats.diverging | (alive & ~ok),
-                      torch.minimum(stats.log_weight_min, counted),
-                      torch.maximum(stats.log_weight_max, counted))
-    span = Span(position, logp, logp_grad, log_weight, log_weight, momentum, momentum,
-                leaf_velocity, momentum, leaf_velocity, ok)
-    return span, end, stats
+def _multinomial_sample(positions, grads, logp, log_weights, generator):
+    """The leaf drawn by weight: its position, logp, gradient and log weight."""
+    n_leaves, chains = log_weights.shape
+    leaf = multinomial_leaf(log_weights, generator)
+    flat = torch.add(_arange(chains, leaf.device), leaf, alpha=chains)      # leaf * C + c
+    # one gather for position and gradient, stacked as (2, L * C, d)
+    both = torch.stack(positions + grads).view(2, n_leaves * chains, -1).index_select(1, flat)
+    return (both[0], logp.flatten().index_select(0, flat), both[1],
+            log_weights.flatten().index_select(0, flat))
 
 
 def merge_spans(a: Span, b: Span, log_uniform: Tensor, biased: bool) -> Span:
@@ -193,8 +197,7 @@ def merge_spans(a: Span, b: Span, log_uniform: Tensor, biased: bool) -> Span:
 
     The merged ``ok`` is ``a.ok & b.ok`` and the three U-turn checks of
     :func:`.termination.merged_no_u_turn`. With ``biased`` the sample moves to ``b`` with
-    probability ``min(1, W_b / W_a)``, else ``W_b / (W_a + W_b)``; the caller masks chains
-    whose ``b`` is not ok.
+    probability ``min(1, W_b / W_a)``, else ``W_b / (W_a + W_b)``.
     """
     take = choose_later(a.log_weight, b.log_weight, log_uniform, biased)
     take_row = take.unsqueeze(1)
@@ -216,36 +219,38 @@ def merge_spans(a: Span, b: Span, log_uniform: Tensor, biased: bool) -> Span:
 def build_subtree(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_size: Tensor,
                   half_step_size: Tensor, inverse_mass_matrix: Tensor, density: Callable,
                   depth: int, block_size: int, initial_energy: Tensor,
-                  max_energy_error: float, alive: Tensor, stats: TreeStats,
-                  generator: torch.Generator | None
-                  ) -> tuple[Span, tuple[Tensor, Tensor, Tensor], TreeStats]:
-    """A subtree of ``2^depth`` leaves continuing from a point, built block by block.
+                  max_energy_error: float, alive: Tensor, trajectory: Trajectory,
+                  generator: torch.Generator | None) -> Subtree:
+    """A subtree of ``2^depth`` leaves continuing from a trajectory's end, and its merge.
 
-    Blocks merge like a binary counter: after block ``j`` the stack holds one span per set
-    bit of ``j + 1``, and two spans of equal size merge as soon as both exist (as Stan's
-    recursion would), so memory stays ``O(depth)`` spans beyond the block being built.
+    One block when ``2^depth <= block_size``, its merge checks batched with its own. Deeper
+    subtrees merge their blocks like a binary counter: after block ``j`` the stack holds one
+    span per set bit of ``j + 1``, and two spans of equal size merge as soon as both exist,
+    as Stan's recursion merges them; the merge with the trajectory follows.
 
     Returns
     -------
-    span : Span
-        The subtree; ``span.ok`` is False where any part of it diverged or turned.
-    end : tuple of Tensor
-        Position, momentum and gradient at its last leaf.
-    stats : TreeStats
+    Subtree
+        ``span.ok`` is False where any part of the subtree diverged or turned.
     """
     n_leaves = 2 ** depth
-    leaves_per_block = min(n_leaves, block_size)
-    n_blocks = n_leaves // leaves_per_block
-    if n_blocks > 1:
-        log_uniforms = torch.rand((n_blocks - 1, position.shape[0]), generator=generator,
-                                  dtype=torch.float64, device=position.device).log()
+    if n_leaves <= block_size:
+        span, keep_going, rho, end, record = build_block(
+            position, momentum, logp_grad, step_size, half_step_size, inverse_mass_matrix,
+            density, n_leaves, initial_energy, max_energy_error, alive, trajectory, generator)
+        return Subtree(span, keep_going, rho, end, [record])
+
+    n_blocks = n_leaves // block_size
+    log_uniforms = torch.rand((n_blocks - 1, position.shape[0]), generator=generator,
+                              dtype=torch.float64, device=position.device).log()
     stack: list[Span] = []
+    records = []
     merges = 0
     for block in range(n_blocks):
-        span, (position, momentum, logp_grad), stats = build_block(
+        span, _, _, (position, momentum, logp_grad), record = build_block(
             position, momentum, logp_grad, step_size, half_step_size, inverse_mass_matrix,
-            density, leaves_per_block, initial_energy, max_energy_error, alive, stats,
-            generator)
+            density, block_size, initial_energy, max_energy_error, alive, None, generator)
+        records.append(record)
         alive = alive & span.ok
         # after block j, merge once per trailing zero bit of j + 1 (4 = 0b100: twice)
         count = block + 1
@@ -255,4 +260,37 @@ def build_subtree(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_si
             merges += 1
             count //= 2
         stack.append(span)
-    return stack[0], (position, momentum, logp_grad), stats
+    span = stack[0]
+    near_velocity, far_velocity = velocity(
+        inverse_mass_matrix, torch.stack((trajectory.near_momentum, trajectory.far_momentum)))
+    keep_going, rho = merged_no_u_turn(far_velocity, trajectory.near_momentum, near_velocity,
+                                       trajectory.rho, span.first_momentum,
+                                       span.first_velocity, span.last_velocity, span.rho)
+    return Subtree(span, keep_going, rho, (position, momentum, logp_grad), records)
+
+
+class LeafStatistics(NamedTuple):
+    n_steps: Tensor             # (C,) long
+    acceptance_rate: Tensor     # (C,) float64
+    diverging: Tensor           # (C,) bool
+    max_energy_error: Tensor    # (C,) float64
+
+
+def leaf_statistics(records: list[LeafRecord], max_energy_error: float) -> LeafStatistics:
+    """Reduce the transition's leaf records: counts, acceptance, divergence, worst error.
+
+    Stan's acceptance statistic is the mean over the integrated leaves of
+    ``min(1, exp(H0 - H))``; a NaN energy counts as 0. ``max_energy_error`` is PyMC's: the
+    ``H - H0`` of largest magnitude, ``+inf`` for a NaN energy.
+    """
+    log_weights = torch.cat([r.log_weight for r in records])
+    counted = torch.cat([r.counted for r in records])
+    n_steps = counted.sum(0)
+    acceptance = torch.where(counted, log_weights.clamp(max=0.0).exp(), 0.0).nansum(0)
+    diverging = (counted & ~(log_weights > -max_energy_error)).any(0)
+    bounded = torch.where(counted, log_weights, 0.0)
+    # amin and amax keep a NaN: a NaN energy is the worst error there is, +inf
+    worst_high = -bounded.amin(0).nan_to_num(nan=-torch.inf)
+    worst_low = -bounded.amax(0)
+    return LeafStatistics(n_steps, acceptance / n_steps, diverging,
+                          torch.where(worst_high < -worst_low, worst_low, worst_high))

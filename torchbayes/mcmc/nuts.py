@@ -134,26 +134,31 @@ class NUTS(Kernel):
         forward = draws[0] < 0.5
         step_size = params.step_size.to(position.dtype)
         signed_steps = torch.where(forward, step_size, -step_size).unsqueeze(-1)  # (D, C, 1)
-        half_steps = 0.5 * signed_steps
+        half_steps = (0.5 * signed_steps).unbind(0)
+        signed_steps = signed_steps.unbind(0)
+        forward = forward.view(self.max_treedepth, chains, 1, 1).unbind(0)
 
         # the trajectory's two ends in time, each (C, 3, d): position, momentum, gradient
         left = right = torch.stack((position, momentum, logp_grad), 1)
         rho = momentum
         active = torch.ones(chains, dtype=torch.bool, device=device)
         # per subtree, the initial point first: its sample, log weight, and whether it joined
-        samples = [(position, logp, logp_grad, torch.zeros_like(initial_energy))]
-        log_weights = [torch.zeros_like(initial_energy)]
+        zero = torch.zeros_like(initial_energy)
+        samples = [(position, logp, logp_grad, zero)]
+        log_weights = [zero]
         joined = [active]
         records = []
         for level in range(self.max_treedepth):
-            is_forward = forward[level].view(-1, 1, 1)
-            near = torch.where(is_forward, right, left)
-            far_momentum = torch.where(is_forward[:, 0], left[:, 1], right[:, 1])
+            is_forward = forward[level]
+            near_position, near_momentum, near_grad = torch.where(
+                is_forward, right, left).unbind(1)
+            far_momentum = torch.where(is_forward, left, right).select(1, 1)
             subtree = build_subtree(
-                near[:, 0], near[:, 1], near[:, 2], signed_steps[level], half_steps[level],
+                near_position, near_momentum, near_grad, signed_steps[level], half_steps[level],
                 inverse_mass_matrix, density, level, self.block_size, initial_energy,
                 self.max_energy_error, active,
-                Trajectory(rho, near[:, 1], far_momentum, single_point=level == 0), generator)
+                Trajectory(rho, near_momentum, far_momentum, single_point=level == 0),
+                generator)
             span = subtree.span
             grows = active & span.ok
             active = grows & subtree.keep_going
@@ -191,5 +196,9 @@ def _take(samples: list[tuple], chosen: Tensor) -> tuple[Tensor, ...]:
     """Per chain, the fields of ``samples[chosen]`` (a list of per-subtree samples)."""
     chains = chosen.shape[0]
     rows = torch.add(torch.arange(chains, device=chosen.device), chosen, alpha=chains)
-    return tuple(torch.stack(field).flatten(0, 1).index_select(0, rows)
-                 for field in zip(*samples))
+    positions, logps, grads, log_weights = zip(*samples)
+    n = len(samples)
+    position, logp_grad = torch.stack(positions + grads).view(2, n * chains, -1).index_select(
+        1, rows).unbind(0)
+    return (position, torch.stack(logps).view(-1).index_select(0, rows), logp_grad,
+            torch.stack(log_weights).view(-1).index_select(0, rows))

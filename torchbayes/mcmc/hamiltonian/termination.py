@@ -85,17 +85,23 @@ class BlockPlan(NamedTuple):
     ends : Tensor
         ``(2K,)`` row index of each check's first end, then of each check's last end.
     event_leaf : Tensor
-        ``(K_inside + L, 1)`` the leaf each inside check, then each divergence test, ends
-        the chain at.
+        ``(K + L, 1)`` the leaf each check, then each divergence test, ends the chain at
+        (``L``, never, for the merge checks); ``(L, 1)`` without inside checks.
+    leaves : Tensor
+        ``(L, 1)`` the leaf indices.
     n_inside : int
         Checks inside the block (the first ``n_inside`` of the ``K``); the rest are the
         checks of the merge with the trajectory.
+    n_checks : int
+        ``K``.
     """
 
     spans: Tensor
     ends: Tensor
     event_leaf: Tensor
+    leaves: Tensor
     n_inside: int
+    n_checks: int
 
 
 @functools.lru_cache(maxsize=128)
@@ -121,8 +127,8 @@ def block_plan(n_leaves: int, top_checks: int, dtype: torch.dtype,
     Examples
     --------
     >>> plan = block_plan(4, 0, torch.float64, torch.device("cpu"))
-    >>> plan.event_leaf.flatten().tolist()[:5]
-    [1, 3, 3, 3, 3]
+    >>> plan.event_leaf.flatten().tolist()
+    [1, 3, 3, 3, 3, 0, 1, 2, 3]
     """
     trajectory, near, far = n_leaves, n_leaves + 1, n_leaves + 2
     rows = n_leaves + (3 if top_checks else 0)
@@ -155,10 +161,13 @@ def block_plan(n_leaves: int, top_checks: int, dtype: torch.dtype,
     matrix = torch.zeros(len(spans), rows, dtype=dtype)
     for k, members in enumerate(spans):
         matrix[k, members] = 1.0
+    n_checks = len(firsts)
+    events = leaves + [n_leaves] * (n_checks - n_inside) if n_inside else []
     return BlockPlan(matrix.to(device),
                      torch.tensor(firsts + lasts, dtype=torch.long, device=device),
-                     torch.tensor(leaves + everything, device=device).unsqueeze(1),
-                     n_inside)
+                     torch.tensor(events + everything, device=device).unsqueeze(1),
+                     torch.tensor(everything, device=device).unsqueeze(1),
+                     n_inside, n_checks)
 
 
 def block_checks(momenta: Tensor, velocities: Tensor, plan: BlockPlan
@@ -184,10 +193,9 @@ def block_checks(momenta: Tensor, velocities: Tensor, plan: BlockPlan
     >>> block_checks(p, p, block_plan(4, 0, p.dtype, p.device))[0].flatten().tolist()
     [True, True, False, True, False]
     """
-    n_rows, chains = momenta.shape[:2]
-    sums = (plan.spans @ momenta.reshape(n_rows, -1)).view(-1, chains, momenta.shape[-1])
-    n_checks = sums.shape[0] - 1
-    ends = velocities.index_select(0, plan.ends).unflatten(0, (2, n_checks))
+    n_rows, chains, dimension = momenta.shape
+    sums = (plan.spans @ momenta.view(n_rows, -1)).view(-1, chains, dimension)
+    checks, rho = sums.split((plan.n_checks, 1))
+    ends = velocities.index_select(0, plan.ends).view(2, plan.n_checks, chains, dimension)
     # amin keeps a NaN, and NaN > 0 is False: a NaN trajectory stops
-    keep_going = torch.linalg.vecdot(ends, sums[:n_checks]).amin(0) > 0
-    return keep_going, sums[n_checks]
+    return torch.linalg.vecdot(ends, checks).amin(0) > 0, rho[0]

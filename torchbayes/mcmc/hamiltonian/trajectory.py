@@ -149,34 +149,36 @@ def build_block(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_size
         rows = momenta + [trajectory.rho, trajectory.near_momentum, trajectory.far_momentum]
     stacked_momenta = torch.stack(rows)
     velocities = velocity(inverse_mass_matrix, stacked_momenta)
-    leaf_momenta, leaf_velocities = stacked_momenta[:n_leaves], velocities[:n_leaves]
-    logp = torch.stack(logps)
+    kinetic = torch.linalg.vecdot(stacked_momenta, velocities)
     # H0 - H = H0 + logp - p.v / 2, promoted to float64 by H0
+    logp = torch.stack(logps)
     log_weights = torch.add(initial_energy + logp,
-                            torch.linalg.vecdot(leaf_momenta, leaf_velocities), alpha=-0.5)
+                            kinetic[:n_leaves] if top_checks else kinetic, alpha=-0.5)
     finite_energy = log_weights > -max_energy_error       # False for NaN, too
 
     plan = block_plan(n_leaves, top_checks, stacked_momenta.dtype, stacked_momenta.device)
-    if len(plan.spans) > 1:
+    keep_going = None
+    if plan.n_checks == 0:  # a lone leaf inside a deeper subtree: nothing to check
+        events, rho = finite_energy, momenta[0]
+    else:
         keep, rho = block_checks(stacked_momenta, velocities, plan)
-        events = (torch.cat((keep[:plan.n_inside], finite_energy)) if plan.n_inside
-                  else finite_energy)
-        keep_going = keep[plan.n_inside:].all(0) if top_checks else None
-    else:  # a lone leaf inside a deeper subtree: nothing to check
-        events, rho, keep_going = finite_energy, leaf_momenta[0], None
+        events = torch.cat((keep, finite_energy)) if plan.n_inside else finite_energy
+        if top_checks:
+            keep_going = keep[plan.n_inside:].all(0)
     # the first leaf after which the chain stops building: n_leaves when it does not
     death = torch.where(events, n_leaves, plan.event_leaf).amin(0)
-    counted = _arange(n_leaves, death.device).unsqueeze(1) <= torch.where(alive, death, -1)
+    counted = plan.leaves <= torch.where(alive, death, -1)
 
     if n_leaves == 1:
         sample = (positions[0], logps[0], grads[0], log_weights[0])
+        log_weight = log_weights[0]
     else:
         sample = _multinomial_sample(positions, grads, logp, log_weights, generator)
-    span = Span(*sample,
-                log_weight=log_weights[0] if n_leaves == 1 else torch.logsumexp(log_weights, 0),
-                rho=rho,
-                first_momentum=momenta[0], first_velocity=leaf_velocities[0],
-                last_momentum=momenta[-1], last_velocity=leaf_velocities[-1],
+        log_weight = torch.logsumexp(log_weights, 0)
+    ends = (None, None) if top_checks else (velocities[0], velocities[-1])
+    span = Span(*sample, log_weight=log_weight, rho=rho,
+                first_momentum=momenta[0], first_velocity=ends[0],
+                last_momentum=momenta[-1], last_velocity=ends[1],
                 ok=death == n_leaves)
     return span, keep_going, rho, end, LeafRecord(log_weights, counted)
 
@@ -187,8 +189,9 @@ def _multinomial_sample(positions, grads, logp, log_weights, generator):
     leaf = multinomial_leaf(log_weights, generator)
     flat = torch.add(_arange(chains, leaf.device), leaf, alpha=chains)      # leaf * C + c
     # one gather for position and gradient, stacked as (2, L * C, d)
-    both = torch.stack(positions + grads).view(2, n_leaves * chains, -1).index_select(1, flat)
-    return (both[0], logp.flatten().index_select(0, flat), both[1],
+    position, logp_grad = torch.stack(positions + grads).view(
+        2, n_leaves * chains, -1).index_select(1, flat).unbind(0)
+    return (position, logp.flatten().index_select(0, flat), logp_grad,
             log_weights.flatten().index_select(0, flat))
 
 

@@ -122,9 +122,8 @@ class DensityProgram:
     def _step(self, node: Node) -> Callable[[list, Tensor], Tensor]:
         if isinstance(node, RandomVariable):
             return self._variable_step(node)
-        if isinstance(node, Data):
-            data = node.data
-            return lambda values, u: data
+        if isinstance(node, Data):  # read at each call: tb.set_data reaches built functions
+            return lambda values, u: node.data
         if isinstance(node, (Deterministic, Potential)):
             read = self._reader(node.expression)
             return lambda values, u: read(values)

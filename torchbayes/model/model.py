@@ -72,7 +72,7 @@ class Model(nn.Module):
                 and "named_vars" in self.__dict__:
             if value.name is None:
                 value.name = name
-            if value.name not in self.named_vars:
+            if self.named_vars.get(value.name) is not value:  # a clash raises in register
                 self.register(value, attribute=name)
         super().__setattr__(name, value)
 

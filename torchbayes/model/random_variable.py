@@ -41,7 +41,12 @@ def as_data_tensor(value, dtype: torch.dtype, name: str) -> Tensor:
         value = value.to_numpy()
     if isinstance(value, np.ma.MaskedArray):
         value = value.astype(float).filled(np.nan)
-    tensor = value if isinstance(value, Tensor) else torch.as_tensor(np.asarray(value))
+    if isinstance(value, Tensor):
+        tensor = value
+    else:
+        array = np.asarray(value)
+        # torch cannot share a read-only array (pandas hands those out): copy it
+        tensor = torch.as_tensor(array if array.flags.writeable else array.copy())
     if tensor.dtype == torch.bool or not (tensor.is_floating_point() or tensor.dtype.is_complex
                                           or tensor.dtype in (torch.int8, torch.int16, torch.int32,
                                                               torch.int64, torch.uint8)):
@@ -163,10 +168,14 @@ class RandomVariable(nn.Module, Node):
         return [(key, value) for key, value in self._params.items() if isinstance(value, Node)]
 
     def build_distribution(self, value_of=None) -> Distribution:
+        params = self.parameter_values(value_of)
         try:
-            return self.family(**self.parameter_values(value_of))
+            return self.family(**params)
         except (ValueError, RuntimeError, TypeError) as error:
-            raise type(error)(f'{self.family.__name__} "{self.name}": {error}') from None
+            shapes = ", ".join(f"{key} {tuple(value.shape)}" for key, value in params.items()
+                               if isinstance(value, Tensor))
+            raise type(error)(f'{self.family.__name__} "{self.name}" (parameters {shapes}): '
+                              f'{error}') from None
 
     def _resolve_shape(self, distribution, shape) -> torch.Size:
         natural = distribution.batch_shape + distribution.event_shape
@@ -174,6 +183,10 @@ class RandomVariable(nn.Module, Node):
             model = current_model()
             if model is None:
                 raise ValueError(f'"{self.name}": dims= needs a model with coords')
+            unknown = [d for d in self.dims if d not in model.coords]
+            if unknown:
+                raise ValueError(f'{self.family.__name__} "{self.name}": dims names {unknown}, '
+                                 f"which are not in the model's coords {list(model.coords)}")
             shape = tuple(len(model.coords[d]) for d in self.dims)
         if shape is None:
             return natural
@@ -188,8 +201,11 @@ class RandomVariable(nn.Module, Node):
         return shape
 
     def _init_observed(self, observed, distribution, shape, dtype) -> None:
-        data = as_data_tensor(observed, dtype, self.name)
         label = f'{self.family.__name__} "{self.name}"'
+        if isinstance(observed, Node):
+            raise TypeError(f"{label}: observed= takes data (numpy, torch, pandas), not the model "
+                            f"node {observed!r}; pass its values")
+        data = as_data_tensor(observed, dtype, self.name)
         missing = torch.isnan(data) if data.is_floating_point() else torch.zeros_like(data).bool()
         self.imputed = None
         if bool(missing.any()):

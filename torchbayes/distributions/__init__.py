@@ -10,15 +10,39 @@ from .distribution import Distribution as Distribution
 from .distribution import check_parameters as check_parameters
 
 # continuous
+from .asymmetric_laplace import AsymmetricLaplace as AsymmetricLaplace
 from .beta import Beta as Beta
+from .cauchy import Cauchy as Cauchy
+from .chi_squared import ChiSquared as ChiSquared
+from .ex_gaussian import ExGaussian as ExGaussian
 from .exponential import Exponential as Exponential
+from .flat import Flat as Flat
+from .flat import HalfFlat as HalfFlat
 from .gamma import Gamma as Gamma
+from .gumbel import Gumbel as Gumbel
 from .half_cauchy import HalfCauchy as HalfCauchy
 from .half_normal import HalfNormal as HalfNormal
+from .half_student_t import HalfStudentT as HalfStudentT
+from .interpolated import Interpolated as Interpolated
+from .inverse_gamma import InverseGamma as InverseGamma
+from .kumaraswamy import Kumaraswamy as Kumaraswamy
+from .laplace import Laplace as Laplace
 from .log_normal import LogNormal as LogNormal
+from .logistic import Logistic as Logistic
+from .logit_normal import LogitNormal as LogitNormal
+from .moyal import Moyal as Moyal
 from .normal import Normal as Normal
+from .pareto import Pareto as Pareto
+from .rice import Rice as Rice
+from .skew_normal import SkewNormal as SkewNormal
+from .skew_student_t import SkewStudentT as SkewStudentT
 from .student_t import StudentT as StudentT
+from .triangular import Triangular as Triangular
+from .truncated_normal import TruncatedNormal as TruncatedNormal
 from .uniform import Uniform as Uniform
+from .von_mises import VonMises as VonMises
+from .wald import Wald as Wald
+from .weibull import Weibull as Weibull
 
 # discrete
 from .bernoulli import Bernoulli as Bernoulli

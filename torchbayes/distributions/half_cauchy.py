@@ -59,7 +59,7 @@ class HalfCauchy(Continuous):
     def rsample(self, sample_shape=torch.Size()) -> Tensor:
         shape = self._extended_shape(torch.Size(sample_shape))
         u = torch.rand(shape, dtype=self.beta.dtype, device=self.beta.device)
-        return self.beta * torch.tan(0.5 * math.pi * u)
+        return self.icdf(u)
 
     def log_prob(self, value: Tensor) -> Tensor:
         z = value / self.beta
@@ -81,7 +81,9 @@ class HalfCauchy(Continuous):
         return torch.log((2 / math.pi) * torch.atan2(torch.ones_like(z), z))
 
     def icdf(self, value: Tensor) -> Tensor:
-        return self.beta * torch.tan(0.5 * math.pi * value)
+        # Near q = 1, tan(pi q / 2) = 1 / tan(pi (1 - q) / 2) avoids the pole's rounding.
+        near_pole = 1 / torch.tan(0.5 * math.pi * (1 - value))
+        return self.beta * torch.where(value < 0.5, torch.tan(0.5 * math.pi * value), near_pole)
 
     def entropy(self) -> Tensor:
         return math.log(2 * math.pi) + self.beta.log()

@@ -8,6 +8,7 @@ from torch import Tensor
 
 from . import constraints
 from ._broadcast import broadcast_parameters
+from ._ndtr import ndtr
 from .distribution import Continuous
 
 __all__ = ["LogNormal"]
@@ -80,7 +81,7 @@ class LogNormal(Continuous):
 
     def cdf(self, value: Tensor) -> Tensor:
         inside, z = self._standardise(value)
-        return torch.where(inside, torch.special.ndtr(z), 0.0)
+        return torch.where(inside, ndtr(z), 0.0)
 
     def logcdf(self, value: Tensor) -> Tensor:
         inside, z = self._standardise(value)

@@ -8,6 +8,7 @@ Examples
 >>> check_log_prob(FamilyCase(HalfNormal, {"sigma": 2.0}, lambda sigma: stats.halfnorm(0, sigma)))
 """
 from .distributions import FamilyCase as FamilyCase
+from .distributions import QuadratureReference as QuadratureReference
 from .distributions import check_batch_shapes as check_batch_shapes
 from .distributions import check_goodness_of_fit as check_goodness_of_fit
 from .distributions import check_gradients as check_gradients
@@ -19,7 +20,7 @@ from .distributions import check_sample_moments as check_sample_moments
 from .distributions import make_distribution as make_distribution
 
 __all__ = [
-    "FamilyCase", "check_batch_shapes", "check_goodness_of_fit", "check_gradients",
-    "check_invalid_parameters", "check_log_prob", "check_logcdf", "check_out_of_support",
-    "check_sample_moments", "make_distribution",
+    "FamilyCase", "QuadratureReference", "check_batch_shapes", "check_goodness_of_fit",
+    "check_gradients", "check_invalid_parameters", "check_log_prob", "check_logcdf",
+    "check_out_of_support", "check_sample_moments", "make_distribution",
 ]

@@ -138,20 +138,25 @@ _BINARY = {
 _UNARY = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs, "invert": operator.invert}
 
 
-def _operand(other: Any) -> Any:
-    # ``array @ tensor`` has no numpy or torch implementation: an array operand becomes a tensor
-    return torch.as_tensor(other) if isinstance(other, np.ndarray) else other
+def _operand(node: "Node", other: Any) -> Any:
+    # ``array @ tensor`` has no numpy or torch implementation: an array operand becomes a
+    # tensor, floating data in the variable's dtype (numpy's float64 would not fit a float32 model)
+    if not isinstance(other, np.ndarray):
+        return other
+    tensor = torch.as_tensor(other)
+    return tensor.to(node.dtype) if tensor.is_floating_point() and node.dtype.is_floating_point \
+        else tensor
 
 
 def _binary_method(op: Callable) -> Callable:
     def method(self, other):
-        return apply_op(op, (self, _operand(other)))
+        return apply_op(op, (self, _operand(self, other)))
     return method
 
 
 def _reflected_method(op: Callable) -> Callable:
     def method(self, other):
-        return apply_op(op, (_operand(other), self))
+        return apply_op(op, (_operand(self, other), self))
     return method
 
 

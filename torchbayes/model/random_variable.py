@@ -44,9 +44,9 @@ def as_data_tensor(value, dtype: torch.dtype, name: str) -> Tensor:
     if isinstance(value, Tensor):
         tensor = value
     else:
-        array = np.asarray(value)
-        # torch cannot share a read-only array (pandas hands those out): copy it
-        tensor = torch.as_tensor(array if array.flags.writeable else array.copy())
+        # a copy: later edits of the user's array must not change the model (and torch cannot
+        # share the read-only arrays pandas hands out)
+        tensor = torch.as_tensor(np.array(value))
     if tensor.dtype == torch.bool or not (tensor.is_floating_point() or tensor.dtype.is_complex
                                           or tensor.dtype in (torch.int8, torch.int16, torch.int32,
                                                               torch.int64, torch.uint8)):

@@ -146,19 +146,49 @@ def measure(name, density, d, chains_list, transitions, kernel):
     return rows
 
 
+def compare_compaction(name, density, d, chains_list, transitions, block_size):
+    """Time per transition with and without gathering the building chains (same seed)."""
+    start, params = tune(density, d, NUTS(block_size=block_size))
+    print(f"\n{name}: compaction (gather the chains still building once half have finished)")
+    print(f"{'chains':>7} {'us/trans off':>12} {'us/trans on':>11} {'speed-up':>8}")
+    for chains in chains_list:
+        times = []
+        for compact in (None, 1):
+            kernel = NUTS(block_size=block_size, compact_min_chains=compact)
+            g = torch.Generator().manual_seed(1)
+            position = start[torch.arange(chains) % start.shape[0]]
+            p = HMCParams(params.step_size[0].expand(chains).clone(),
+                          params.inverse_mass_matrix[0].expand(chains, d).clone())
+            state = kernel.init(position, density)
+            n = max(20, transitions if chains <= 64 else transitions // 4)
+            for _ in range(5):
+                state, _ = kernel.step(state, p, density, g)
+            t0 = time.perf_counter()
+            for _ in range(n):
+                state, _ = kernel.step(state, p, density, g)
+            times.append(1e6 * (time.perf_counter() - t0) / n)
+        print(f"{chains:>7} {times[0]:>12.0f} {times[1]:>11.0f} {times[0] / times[1]:>8.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chains", type=int, nargs="+", default=[1, 4, 64, 1024])
     parser.add_argument("--transitions", type=int, default=200)
     parser.add_argument("--block-size", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--compaction", type=int, nargs="*", default=[64, 256, 1024],
+                        help="chain counts at which to time compaction on and off")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    kernel = NUTS(block_size=args.block_size)
+    kernel = NUTS(block_size=args.block_size, compact_min_chains=None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {kernel}")
-    measure("eight schools (non-centred, hand-written gradient)", eight_schools, 10,
-            args.chains, args.transitions, kernel)
-    measure("gaussian d=10 (scales 1..10)", gaussian, 10, args.chains, args.transitions, kernel)
+    targets = [("eight schools (non-centred, hand-written gradient)", eight_schools),
+               ("gaussian d=10 (scales 1..10)", gaussian)]
+    for name, density in targets:
+        measure(name, density, 10, args.chains, args.transitions, kernel)
+    for name, density in targets if args.compaction else []:
+        compare_compaction(name, density, 10, args.compaction, args.transitions,
+                           args.block_size)
 
 
 if __name__ == "__main__":

@@ -141,9 +141,9 @@ def kernel_draws(generator, inverse_mass_matrix, position, max_depth):
     return momentum, forward
 
 
-@pytest.mark.parametrize("block_size", [1, 4, 16])
+@pytest.mark.parametrize("block_size, compact", [(1, None), (4, None), (16, None), (4, 1)])
 @pytest.mark.parametrize("step", [0.05, 0.6, 3.0])
-def test_matches_stan_recursion(block_size, step):
+def test_matches_stan_recursion(block_size, compact, step):
     chains, d, max_depth = 24, 3, 7
     scale = torch.tensor([1.0, 2.0, 0.5], dtype=F64)
     density = gaussian(scale)
@@ -153,7 +153,8 @@ def test_matches_stan_recursion(block_size, step):
     position = torch.randn(chains, d, generator=generator, dtype=F64)
     momentum, forward = kernel_draws(generator, inv_mass, position, max_depth)
 
-    kernel = NUTS(max_treedepth=max_depth, block_size=block_size, max_energy_error=10.0)
+    kernel = NUTS(max_treedepth=max_depth, block_size=block_size, max_energy_error=10.0,
+                  compact_min_chains=compact)
     state = kernel.init(position, density)
     _, info = kernel.step(state, HMCParams(step_size, inv_mass), density, generator)
 
@@ -171,11 +172,14 @@ def test_matches_stan_recursion(block_size, step):
         assert info.diverging[c].item() == div, c
 
 
-def test_diagonal_gaussian_moments():
+@pytest.mark.parametrize("compact", [None, 1])
+def test_diagonal_gaussian_moments(compact):
+    # compact=1: the building chains are gathered whenever half of them have finished
     chains, d = 16, 5
     scale = torch.arange(1, d + 1, dtype=F64)
     params = HMCParams(torch.full((chains,), 0.8, dtype=F64), (scale ** 2).expand(chains, d))
-    draws, stats = run(NUTS(), gaussian(scale), params, chains, d, 300, seed=0)
+    kernel = NUTS(compact_min_chains=compact)
+    draws, stats = run(kernel, gaussian(scale), params, chains, d, 300, seed=0)
     assert_moments(draws[50:], torch.zeros(d, dtype=F64), scale ** 2)
     assert not stats["diverging"].any()
     assert 0.6 < stats["acceptance_rate"].mean() < 1.0

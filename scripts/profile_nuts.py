@@ -82,6 +82,18 @@ class OpCounter(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+def op_cost(repeats: int = 5, number: int = 20000) -> float:
+    """Microseconds of one tiny eager op now: a yardstick for a busy machine."""
+    a, b = torch.randn(4, 10, dtype=F64), torch.randn(4, 10, dtype=F64)
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            torch.add(a, b)
+        best = min(best, (time.perf_counter() - t0) / number)
+    return 1e6 * best
+
+
 def tune(density, d, kernel, chains=64, iterations=300, seed=0):
     """A quick stand-in for warm-up: Robbins-Monro step size to 0.8, then the variance."""
     g = torch.Generator().manual_seed(seed)
@@ -182,6 +194,8 @@ def main():
     torch.set_num_threads(args.threads)
     kernel = NUTS(block_size=args.block_size, compact_min_chains=None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {kernel}")
+    print(f"yardstick: one small eager op (torch.add on (4, 10)) takes {op_cost():.2f} us "
+          f"here now; compare runs on busy machines by it")
     targets = [("eight schools (non-centred, hand-written gradient)", eight_schools),
                ("gaussian d=10 (scales 1..10)", gaussian)]
     for name, density in targets:

@@ -3,10 +3,11 @@
 Each transition draws a momentum per chain and doubles a trajectory until it U-turns,
 diverges or reaches ``max_treedepth``. Each chain has its own direction per doubling, its own
 termination and its own depth; all chains integrate in lockstep and a finished chain is
-masked (its sample frozen). The only host synchronisation is one ``any chain still going?``
-per doubling (:func:`_any_active`). The parts are in :mod:`.hamiltonian`:
-leaves and subtrees in ``trajectory``, the criterion in ``termination``, multinomial and
-progressive sampling in ``proposal``. See docs/notes/nuts.md.
+masked (its sample frozen). The only host synchronisation is one "how many chains are still
+building?" per doubling (:func:`_count_active`); in a large batch, once at most half are, the
+rest of the transition runs on those chains only (exact; see ``compact_min_chains``).
+The parts are in :mod:`.hamiltonian`: leaves and subtrees in ``trajectory``, the criterion in
+``termination``, multinomial and progressive sampling in ``proposal``. See docs/notes/nuts.md.
 
 References
 ----------

@@ -52,9 +52,9 @@ class Span(NamedTuple):
     log_weight: Tensor          # (C,) float64, log sum of the leaves' exp(H0 - H)
     rho: Tensor                 # (C, d) sum of the leaves' momenta
     first_momentum: Tensor      # (C, d)
-    first_velocity: Tensor      # (C, d) M^{-1} p at the first leaf (Stan's p_sharp)
-    last_momentum: Tensor       # (C, d)
-    last_velocity: Tensor       # (C, d)
+    first_velocity: Tensor      # (C, d) M^{-1} p at the first leaf (Stan's p_sharp); None
+    last_momentum: Tensor       # (C, d)    for a whole subtree, whose merge checks were
+    last_velocity: Tensor       # (C, d)    batched with its own
     ok: Tensor                  # (C,) bool: no divergence and no U-turn inside
 
 

@@ -281,7 +281,8 @@ def test_same_seed_same_draws():
 
 def test_float32_model_keeps_dtype_and_float64_energies():
     density = gaussian(torch.ones(3))
-    params = HMCParams(torch.full((4,), 0.7), torch.ones(4, 3))
+    # adaptation keeps float64 accumulators: float64 parameters must not promote the model
+    params = HMCParams(torch.full((4,), 0.7, dtype=F64), torch.ones(4, 3, dtype=F64))
     draws, stats = run(NUTS(), density, params, 4, 3, 5, seed=8, dtype=torch.float32)
     assert draws.dtype == torch.float32
     assert stats["energy"].dtype == F64 and stats["acceptance_rate"].dtype == F64

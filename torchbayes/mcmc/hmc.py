@@ -129,7 +129,7 @@ class HMC(Kernel):
         info : HMCInfo
         """
         position, logp, logp_grad = state
-        inverse_mass_matrix = params.inverse_mass_matrix
+        inverse_mass_matrix = params.inverse_mass_matrix.to(position.dtype)
         momentum = sample_momentum(inverse_mass_matrix, position, generator)
         initial_energy = (kinetic_energy(momentum, velocity(inverse_mass_matrix, momentum))
                           - logp.to(torch.float64))

@@ -198,7 +198,7 @@ class NUTS(Kernel):
         """Momentum, energy, every random number of the doublings, the one-point trajectory."""
         position, logp, logp_grad = state
         chains, device = position.shape[0], position.device
-        inverse_mass_matrix = params.inverse_mass_matrix
+        inverse_mass_matrix = params.inverse_mass_matrix.to(position.dtype)
         momentum = sample_momentum(inverse_mass_matrix, position, generator)
         initial_energy = (kinetic_energy(momentum, velocity(inverse_mass_matrix, momentum))
                           - logp.to(torch.float64))

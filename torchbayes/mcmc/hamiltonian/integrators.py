@@ -97,8 +97,8 @@ def integrate(position: Tensor, momentum: Tensor, logp_grad: Tensor, step_sizes:
     >>> x = torch.ones(1, 1)
     >>> out = integrate(x, torch.zeros(1, 1), -x, torch.full((10, 1), 0.1), torch.ones(1, 1),
     ...                 density)
-    >>> out[0]
-    tensor([[0.5407]])
+    >>> out[0]                                     # cos(1) = 0.5403
+    tensor([[0.5400]])
     """
     if coefficients[0] != coefficients[-1] or len(coefficients) % 2 == 0:
         raise ValueError(f"integrate: coefficients must be a palindrome of odd length that "

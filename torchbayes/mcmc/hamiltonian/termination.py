@@ -191,7 +191,7 @@ def block_checks(momenta: Tensor, velocities: Tensor, plan: BlockPlan
     --------
     >>> p = torch.tensor([1.0, 1.0, -1.0, -1.0]).reshape(4, 1, 1)
     >>> block_checks(p, p, block_plan(4, 0, p.dtype, p.device))[0].flatten().tolist()
-    [True, True, False, True, False]
+    [True, True, False, False, False]
     """
     n_rows, chains, dimension = momenta.shape
     sums = (plan.spans @ momenta.view(n_rows, -1)).view(-1, chains, dimension)

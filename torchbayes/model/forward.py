@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
+from .batching import unsqueeze_after_batch
 from .containers import Data
 from .density import DensityProgram
 from .random_variable import RandomVariable
@@ -23,18 +24,35 @@ from .random_variable import RandomVariable
 __all__ = ["ForwardProgram"]
 
 
-def _aligned_for_sampling(family, params: dict[str, Any], size: int,
+def _aligned_for_sampling(family, builder, slots: list, size: int,
                           batch_shape: torch.Size) -> dict[str, Any]:
-    """Broadcast every tensor parameter to (size, *batch_shape, *its event shape)."""
+    """Every tensor parameter broadcast to (size, *batch_shape, *its event shape).
+
+    A parameter that varies with the draws is read as (size, *its own shape) and gets singleton
+    dimensions after the draw axis up to ``batch_shape``'s rank: the builder pads to the
+    variable's recorded rank, which set_data may have changed.
+    """
+    params = dict(builder.constants)
+    params.update({key: slots[slot] for key, slot, _ in builder.readers})
+    varying = {key for key, _, pad in builder.readers if pad is not None}
     out = {}
     for key, value in params.items():
         if isinstance(value, Tensor):
             constraint = family.arg_constraints.get(key)
             event_dim = getattr(constraint, "event_dim", 0) if constraint is not None else 0
             event_shape = value.shape[value.dim() - event_dim:] if event_dim else torch.Size()
+            if key in varying:
+                value = unsqueeze_after_batch(value, 1 + len(batch_shape) + event_dim
+                                              - value.dim())
             value = value.expand((size,) + tuple(batch_shape) + tuple(event_shape))
         out[key] = value
     return out
+
+
+def _natural_shape(rv: RandomVariable, value_of=None) -> torch.Size:
+    """batch_shape + event_shape of ``rv``'s family at the given parameter values."""
+    distribution = rv.build_distribution(value_of)
+    return distribution.batch_shape + distribution.event_shape
 
 
 class ForwardProgram(DensityProgram):
@@ -76,13 +94,24 @@ class ForwardProgram(DensityProgram):
         return flags
 
     def _predictive_shape(self, rv: RandomVariable) -> torch.Size:
-        natural_distribution = rv.build_distribution(lambda n: self._point_values[id(n)])
-        natural = natural_distribution.batch_shape + natural_distribution.event_shape
         if not rv.is_observed:
             return rv.shape
+        natural = _natural_shape(rv, lambda n: self._point_values[id(n)])
+        # Recorded expressions keep the values they had when the model was built, so the
+        # default build values give the parameters' shape the observed data was matched to.
+        # A different shape now means set_data changed it, and then the parameters decide,
+        # even where the new shape would broadcast with the old data (one new row, a column).
+        # A tb.Data container passed directly as a parameter has no recorded value: there only
+        # a shape that no longer broadcasts with the data tells.
+        try:
+            recorded = _natural_shape(rv)
+        except (ValueError, RuntimeError, TypeError):  # recorded and new shapes do not mix
+            recorded = None
+        if natural != recorded:
+            return natural
         try:
             return torch.broadcast_shapes(natural, rv.observed.shape)
-        except RuntimeError:  # the data changed (set_data): the parameters decide
+        except RuntimeError:
             return natural
 
     def _variable_step(self, rv: RandomVariable):
@@ -95,8 +124,7 @@ class ForwardProgram(DensityProgram):
         family, label = rv.family, f'{rv.family.__name__} "{rv.name}"'
 
         def draw(slots, u):
-            params = _aligned_for_sampling(family, distribution.parameters(slots), self._size,
-                                           batch_shape)
+            params = _aligned_for_sampling(family, distribution, slots, self._size, batch_shape)
             dist = family(**params)
             try:
                 return dist.rsample() if dist.has_rsample else dist.sample()
@@ -118,7 +146,7 @@ class ForwardProgram(DensityProgram):
         u = torch.zeros(size, 0, dtype=self.dtype, device=self.device)
         targets = [self.model[name] for name in nodes]
         values = self.values_of(u, targets)
-        return {name: value.expand((size,) + tuple(value.shape)) if value.dim() < node_rank
-                else value
-                for name, value, node_rank in zip(nodes, values,
-                                                  [t.dim() + 1 for t in targets])}
+        # a node that varies with no random variable (data only) has no draw axis yet
+        return {name: value if self.batched[id(target)]
+                else value.expand((size,) + tuple(value.shape))
+                for name, target, value in zip(nodes, targets, values)}

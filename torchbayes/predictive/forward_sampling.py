@@ -42,9 +42,16 @@ def to_numpy(value: torch.Tensor, integer: bool = False) -> np.ndarray:
     return np.rint(array).astype(np.int64) if integer else array
 
 
+def _observed_array(rv) -> np.ndarray:
+    data = to_numpy(rv.observed)
+    if getattr(rv, "imputed", None) is not None:  # the buffer holds zeros where data was missing
+        data = np.where(to_numpy(rv.observed_mask), data, np.nan)
+    return data
+
+
 def _data_groups(model) -> dict:
     return {
-        "observed_data": {rv.name: to_numpy(rv.observed) for rv in model.observed_RVs},
+        "observed_data": {rv.name: _observed_array(rv) for rv in model.observed_RVs},
         "constant_data": {d.name: to_numpy(d.data) for d in model.data_vars} or None,
     }
 

@@ -88,7 +88,7 @@ def compute_deterministics(idata, model=None, var_names: Sequence[str] | None = 
                                    nodes)
     group = {}
     for name, node, value in zip(names, nodes, values):
-        if value.dim() == node.dim():
+        if not program.batched[id(node)]:  # a function of data only: no draw axis yet
             value = value.expand((rows,) + tuple(value.shape))
         group[name] = to_numpy(value.reshape((chains, draws) + tuple(value.shape[1:])))
     if extend_inferencedata:

@@ -203,6 +203,20 @@ def test_seeded_draws_repeat_and_leave_the_global_generator_alone():
     assert not np.array_equal(first.prior_predictive["x"], other.prior_predictive["x"])
 
 
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_draws_on_the_model_device():
+    model = seed_model().to("cuda")
+    first = tb.sample_prior_predictive(100, model=model, random_seed=19)
+    second = tb.sample_prior_predictive(100, model=model, random_seed=19)
+    assert first.prior_predictive["x"].shape == (1, 100, 2, 5, 10)
+    np.testing.assert_array_equal(first.prior_predictive["x"], second.prior_predictive["x"])
+    posterior = to_inference_data({"posterior": {"mu": np.zeros((4, 25, 5, 1)),
+                                                 "sigma": np.ones((4, 25, 1, 10))}})
+    ppc = tb.sample_posterior_predictive(posterior, model=model, random_seed=20)
+    assert ppc.posterior_predictive["x"].shape == (4, 25, 2, 5, 10)
+
+
 # ------------------------------------------------------------------ conjugate predictive
 
 # Normal-normal: y_i ~ N(mu, SIGMA) with mu ~ N(PRIOR_MEAN, PRIOR_SD). The posterior of mu is

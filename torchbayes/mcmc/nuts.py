@@ -119,7 +119,9 @@ class NUTS(Kernel):
         A leaf whose energy exceeds the initial one by more than this is divergent.
     block_size : int
         Leaves integrated before their bookkeeping is done in one batch (a power of two).
-        Larger blocks cost fewer operations per leaf and ``block_size`` leaves of memory.
+        Larger blocks cost fewer operations per leaf; a block holds about
+        ``4 * block_size * C * d`` numbers (positions, gradients, momenta, velocities), so
+        lower it for thousands of chains of a large model on a GPU.
     compact_min_chains : int or None
         When a batch of at least this many chains has at most half of them still building
         after a doubling, the next doublings run on those chains only (``None``: never).

@@ -23,6 +23,7 @@ from ..distributions.distribution import Distribution
 from ..transforms import biject_to
 from .context import active_evaluation, current_model
 from .node import Node, apply_op, map_nodes
+from .recipe import DistributionRecipe, holds_model_values
 
 __all__ = ["RandomVariable", "ImputationWarning", "as_data_tensor", "UNSET"]
 
@@ -252,8 +253,9 @@ class RandomVariable(nn.Module, Node):
 
     def _init_free(self, distribution, shape, transform, initval, dtype, model) -> None:
         shape = self._resolve_shape(distribution, shape)
-        self.dynamic_transform = transform is UNSET and _has_dependent_support(self.family) \
-            and bool(self.parent_nodes())
+        # a discrete variable is sampled untransformed, whatever its (dependent) support
+        self.dynamic_transform = transform is UNSET and not self.is_discrete \
+            and _has_dependent_support(self.family) and bool(self.parent_nodes())
         if transform is UNSET:
             transform = None if self.is_discrete else biject_to(distribution.support)
         self.transform = transform
@@ -387,10 +389,16 @@ class RandomVariable(nn.Module, Node):
     def dist(cls, *args, **kwargs) -> Distribution:
         """A bare distribution with this family, as PyMC's ``.dist``.
 
+        With a model variable among the arguments it is a :class:`~.recipe.DistributionRecipe`
+        instead, for families that take distributions (``Mixture``, ``Truncated``, ...) to
+        rebuild at each evaluation.
+
         Examples
         --------
         >>> import torchbayes as tb
         >>> tb.Normal.dist(0.0, 1.0).log_prob(torch.tensor(5.0))
         tensor(-13.4189)
         """
+        if holds_model_values((args, kwargs)):
+            return DistributionRecipe(cls.family, args, kwargs)
         return cls.family(*args, **kwargs)

@@ -6,6 +6,7 @@ deterministics are computed in batches and handed to ArviZ.
 """
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any, Sequence
 
@@ -14,8 +15,9 @@ import torch
 from torch import Tensor
 
 from .io import to_inference_data
-from .mcmc import ProgressBar, initial_positions, run_mcmc
-from .mcmc.nuts import NUTS
+from .mcmc import Kernel, ProgressBar, WindowAdaptation, initial_positions, run_mcmc
+from .mcmc.step_methods import (CompoundStep, StepMethod, assign_step_methods,
+                                compound_initial_positions, describe_steps)
 from .model.context import modelcontext
 from .model.density import DensityProgram
 
@@ -47,12 +49,28 @@ def _initial_vector(model, initvals: dict | None) -> Tensor:
     return model.dict_to_array(point)
 
 
-def _check_continuous(model, step) -> None:
-    discrete = [rv.name for rv in model.free_RVs if rv.is_discrete]
-    if discrete and step is None:
-        raise NotImplementedError(
-            f"free discrete variables {discrete} need a discrete step method; torchbayes' "
-            "NUTS samples continuous variables only")
+def _step_plan(model, step, *, tune: int, metric: str, target_accept: float,
+               max_treedepth: int, progressbar: bool):
+    """The kernel and its warm-up: a bare kernel as given, else the step methods assigned to
+    the free variables (one Hamiltonian step over the whole vector runs as a bare kernel)."""
+    if isinstance(step, Kernel) and not isinstance(step, (StepMethod, CompoundStep)):
+        discrete = [rv.name for rv in model.free_RVs if rv.is_discrete]
+        if discrete:
+            raise TypeError(f"{type(step).__name__} runs on the whole flat vector, but "
+                            f"{discrete} are discrete; pass step methods instead, e.g. "
+                            "step=tb.mcmc.step_methods.NUTS() for the continuous variables")
+        return step, None
+    compound = assign_step_methods(model, step,
+                                   step_kwargs={"nuts": {"max_treedepth": max_treedepth}})
+    if progressbar:
+        print(describe_steps(compound), file=sys.stderr)
+    whole = compound.methods[0] if len(compound.methods) == 1 else None
+    dim = sum(rv.unconstrained.numel() for rv in model.free_RVs)
+    if whole is not None and whole.needs_gradient and torch.equal(
+            whole.block.indices.cpu(), torch.arange(dim)):
+        return whole, WindowAdaptation(tune, metric=metric,
+                                       target_accept=whole.resolved_target_accept(target_accept))
+    return compound, compound.adaptation(tune, metric=metric, target_accept=target_accept)
 
 
 def posterior_values(model, flat_draws: Tensor, var_names: Sequence[str],
@@ -92,7 +110,9 @@ def _to_numpy(value: Tensor, integer: bool = False) -> np.ndarray:
     return np.rint(array).astype(np.int64) if integer else array
 
 
-def _stats_arrays(stats: dict[str, Tensor]) -> dict[str, np.ndarray]:
+def _stats_arrays(stats: dict[str, Tensor], kernel=None) -> dict[str, np.ndarray]:
+    if isinstance(kernel, CompoundStep):  # its members' statistics, merged PyMC's way
+        return {name: _to_numpy(value) for name, value in kernel.sample_stats(stats).items()}
     return {name: _to_numpy(value) for name, value in stats.items() if name in _STAT_NAMES}
 
 
@@ -121,17 +141,17 @@ def _dims(model) -> dict[str, tuple[str, ...]]:
 
 
 def build_inference_data(model, result, var_names, *, log_likelihood: bool,
-                         attrs: dict[str, Any]):
+                         attrs: dict[str, Any], kernel=None):
     """ArviZ data from a run's flat draws and statistics (constrained values computed here)."""
     groups = {
         "posterior": posterior_values(model, result.draws, var_names),
-        "sample_stats": _stats_arrays(result.stats),
+        "sample_stats": _stats_arrays(result.stats, kernel),
         "observed_data": {rv.name: _to_numpy(rv.observed) for rv in model.observed_RVs},
         "constant_data": {d.name: _to_numpy(d.data) for d in model.data_vars} or None,
     }
     if result.warmup_draws is not None:
         groups["warmup_posterior"] = posterior_values(model, result.warmup_draws, var_names)
-        groups["warmup_sample_stats"] = _stats_arrays(result.warmup_stats)
+        groups["warmup_sample_stats"] = _stats_arrays(result.warmup_stats, kernel)
     if log_likelihood:
         groups["log_likelihood"] = _log_likelihood(model, result.draws)
     return to_inference_data(groups, dims=_dims(model), coords=model.coords, attrs=attrs)
@@ -150,8 +170,12 @@ def sample(draws: int = 1000, tune: int = 1000, chains: int = 4, step=None,
     ----------
     draws, tune, chains : int
         Kept draws per chain, tuning iterations, number of chains (one batch).
-    step : kernel, optional
-        A kernel with ``init``/``step`` (default: ``NUTS(max_treedepth=...)``).
+    step : step method, list of step methods, CompoundStep or kernel, optional
+        Step methods (``tb.mcmc.step_methods``: NUTS, Metropolis, Slice, ...) for some or all
+        free variables; the rest are assigned automatically (NUTS for continuous,
+        BinaryGibbsMetropolis for Bernoulli, CategoricalGibbsMetropolis for Categorical,
+        Metropolis for other discrete) and one sweep applies each in turn. A bare kernel with
+        ``init``/``step`` runs on the whole flat vector.
     init : str
         ``"jitter+adapt_diag"`` (default), ``"adapt_diag"``, ``"adapt_full"``,
         ``"jitter+adapt_full"``, ``"adapt_fisher"`` or ``"jitter+adapt_fisher"`` (nutpie's
@@ -200,14 +224,18 @@ def sample(draws: int = 1000, tune: int = 1000, chains: int = 4, step=None,
         model.to(device)
     if init not in INIT_METHODS:
         raise ValueError(f"init must be one of {sorted(INIT_METHODS)}, got {init!r}")
-    _check_continuous(model, step)
     jitter, metric = INIT_METHODS[init]
     density = model.logp_dlogp_function()
     generator = _generator(random_seed, model.device)
-    kernel = step if step is not None else NUTS(max_treedepth=max_treedepth)
+    kernel, adaptation = _step_plan(model, step, tune=tune, metric=metric,
+                                    target_accept=target_accept, max_treedepth=max_treedepth,
+                                    progressbar=progressbar)
     if resume is None:
-        start = initial_positions(density, _initial_vector(model, initvals), chains,
-                                  jitter=jitter, generator=generator)
+        start = _initial_vector(model, initvals)
+        if isinstance(kernel, CompoundStep):
+            start = compound_initial_positions(kernel, density, start, chains, jitter, generator)
+        else:
+            start = initial_positions(density, start, chains, jitter=jitter, generator=generator)
     else:
         start = resume["kernel_state"]["position"]
         chains = start.shape[0]
@@ -218,7 +246,7 @@ def sample(draws: int = 1000, tune: int = 1000, chains: int = 4, step=None,
         result = run_mcmc(density, start, kernel, tune=tune, draws=draws, generator=generator,
                           metric=metric, target_accept=target_accept,
                           discard_tuned_samples=discard_tuned_samples, callback=bar,
-                          state=resume, stop_after=stop_after)
+                          state=resume, stop_after=stop_after, adaptation=adaptation)
     finally:
         bar.close()
     seconds = time.perf_counter() - began
@@ -228,5 +256,5 @@ def sample(draws: int = 1000, tune: int = 1000, chains: int = 4, step=None,
     idata_kwargs = idata_kwargs or {}
     idata = build_inference_data(model, result, list(var_names or _default_var_names(model)),
                                  log_likelihood=bool(idata_kwargs.get("log_likelihood")),
-                                 attrs=attrs)
+                                 attrs=attrs, kernel=kernel)
     return (idata, result.state_dict()) if return_state else idata

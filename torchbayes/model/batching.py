@@ -30,6 +30,8 @@ def unsqueeze_after_batch(x: Tensor, count: int) -> Tensor:
     """Insert ``count`` singleton dimensions right after the chain axis."""
     if count <= 0:
         return x
+    if count == 1:  # the common case, and the cheapest call
+        return x.unsqueeze(1)
     return x.reshape(x.shape[:1] + (1,) * count + x.shape[1:])
 
 
@@ -105,18 +107,11 @@ def _shift(dim):
     return dim + 1 if isinstance(dim, int) and dim >= 0 else dim
 
 
-def _pointwise(op, args, kwargs, positions, flags, ranks, out_rank):
-    # A batched argument of lower point rank gets singleton dims after its chain axis, so that
-    # broadcasting against the other arguments (aligned from the right) keeps the chain axis first.
-    args, kwargs = list(args), dict(kwargs)
-    for (key,), is_batched, point_rank in zip(positions, flags, ranks):
-        if is_batched:
-            container = kwargs if isinstance(key, str) else args
-            container[key] = unsqueeze_after_batch(container[key], out_rank - point_rank)
-    return op(*args, **kwargs)
-
-
 def _matmul(a, b, flag_a, flag_b, rank_a, rank_b):
+    if rank_a == 2 and flag_b and not flag_a and rank_b <= 2:
+        # data (n, k) @ batched (C, k[, m]): multiply from the right, one matrix product over
+        # all chains, not a broadcast copy of the data per chain (a bmm)
+        return b @ a.mT if rank_b == 1 else (b.mT @ a.mT).mT
     # Vectors become matrices, as torch.matmul does, so that the chain axis lines up.
     a_vector, b_vector = rank_a == 1, rank_b == 1
     if a_vector:
@@ -179,8 +174,11 @@ class BatchedCall:
     def __init__(self, op: Callable, flags: list[bool], ranks: list[int], out_rank: int):
         self.op, self.flags, self.ranks, self.out_rank = op, flags, ranks, out_rank
         self._mode = "rule"
+        self._pads: list[tuple] | None = None  # a pointwise op's plan, made at the first call
 
     def __call__(self, args: tuple, kwargs: dict, node_positions: list[tuple]) -> Tensor:
+        if self._pads is not None:  # the hot path: most recorded operations are pointwise
+            return self._pointwise(args, kwargs)
         if self._mode == "rule":
             result = self._by_rule(args, kwargs, node_positions)
             if result is not NotImplemented:
@@ -199,8 +197,12 @@ class BatchedCall:
         op = self.op
         top_level = [p for p in node_positions if len(p) == 1]
         if op in POINTWISE and len(top_level) == len(node_positions):
-            return _pointwise(op, args, kwargs, node_positions, self.flags, self.ranks,
-                              self.out_rank)
+            # A batched argument of lower point rank gets singleton dims after its chain axis,
+            # so that broadcasting (aligned from the right) keeps the chain axis first.
+            self._pads = [(key, self.out_rank - rank)
+                          for (key,), flag, rank in zip(node_positions, self.flags, self.ranks)
+                          if flag and rank < self.out_rank]
+            return self._pointwise(args, kwargs)
         if op in MATMUL and len(args) == 2 and not kwargs and len(top_level) == len(node_positions):
             flag = {p[0]: (f, r) for p, f, r in zip(node_positions, self.flags, self.ranks)}
             (flag_a, rank_a) = flag.get(0, (False, args[0].dim()))
@@ -222,6 +224,15 @@ class BatchedCall:
         if op in STACKING and len(node_positions) and all(p[0] == 0 for p in node_positions):
             return self._stack(op, args, kwargs, node_positions)
         return NotImplemented
+
+    def _pointwise(self, args, kwargs):
+        if not self._pads:
+            return self.op(*args, **kwargs)
+        args, kwargs = list(args), dict(kwargs)
+        for key, count in self._pads:
+            container = kwargs if isinstance(key, str) else args
+            container[key] = unsqueeze_after_batch(container[key], count)
+        return self.op(*args, **kwargs)
 
     def _stack(self, op, args, kwargs, node_positions):
         if op in (torch.hstack, torch.vstack):

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 from torch import Tensor
+from torch.distributions.transforms import ComposeTransform
 
 from .batching import BatchedCall, node_positions, unsqueeze_after_batch
 from .containers import Data, Deterministic, Potential
@@ -47,7 +48,27 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
 
 
 def _term_sum(lp: Tensor, batched: bool) -> Tensor:
-    return lp.reshape(lp.shape[0], -1).sum(1) if batched else lp.sum()
+    if not batched:
+        return lp.sum()
+    # one op, or none for a scalar variable: a reshape and a sum would be two, and each has
+    # a backward op too
+    return lp if lp.dim() == 1 else lp.sum(tuple(range(1, lp.dim())))
+
+
+def _is_identity(transform) -> bool:
+    """No transform, or torch's identity (an empty composition): nothing to apply, no Jacobian."""
+    return transform is None or isinstance(transform, ComposeTransform) and not transform.parts
+
+
+def _block_reader(block) -> Callable[[Tensor], Tensor]:
+    """u (C, d) -> the block's unconstrained value (C, *shape), in one view op."""
+    start, size, shape = block.start, block.stop - block.start, tuple(block.shape)
+    # select and narrow, not u[:, i]: indexing parses its key in Python at every call
+    if shape == ():
+        return lambda u: u.select(1, start)
+    if len(shape) == 1:
+        return lambda u: u.narrow(1, start, size)
+    return lambda u: u.narrow(1, start, size).reshape((u.shape[0],) + shape)
 
 
 class DensityProgram:
@@ -142,16 +163,15 @@ class DensityProgram:
         if block is None:
             extras, name = self.extra_values, rv.name
             return lambda values, u: extras[name]
-        start, stop, shape = block.start, block.stop, tuple(block.shape)
-        if rv.transform is None:
-            return lambda values, u: u[:, start:stop].reshape((u.shape[0],) + shape)
+        raw = _block_reader(block)
         if rv.dynamic_transform:
             distribution = self._distribution_builder(rv)
             from ..transforms import biject_to
-            return lambda values, u: biject_to(distribution(values).support)(
-                u[:, start:stop].reshape((u.shape[0],) + shape))
+            return lambda values, u: biject_to(distribution(values).support)(raw(u))
+        if _is_identity(rv.transform):
+            return lambda values, u: raw(u)
         transform = rv.transform
-        return lambda values, u: transform(u[:, start:stop].reshape((u.shape[0],) + shape))
+        return lambda values, u: transform(raw(u))
 
     def _expression_step(self, node: Expression):
         positions = node_positions(node.args, node.kwargs, lambda a: isinstance(a, Node))
@@ -221,19 +241,25 @@ class DensityProgram:
                 log_prob = distribution(values).log_prob(read(values))
                 return scale * _term_sum(log_prob * observed_mask, batched)
             return observed_part
-        if not self.jacobian or node.is_observed or node.transform is None:
-            def term(values, u):
+        no_jacobian = (not self.jacobian or node.is_observed
+                       or _is_identity(node.transform) and not node.dynamic_transform)
+        if no_jacobian and scale != 1.0:
+            def scaled_term(values, u):
                 return scale * _term_sum(distribution(values).log_prob(read(values)), batched)
+            return scaled_term
+        if no_jacobian:
+            def term(values, u):
+                return _term_sum(distribution(values).log_prob(read(values)), batched)
             return term
         transform = node.transform
         if block is None:  # a variable outside grad_vars: its value is given, so is its Jacobian
             def unconstrained(u, value, bijector):
                 return bijector.inv(value)
         else:
-            start, stop, shape = block.start, block.stop, tuple(block.shape)
+            raw = _block_reader(block)
 
             def unconstrained(u, value, bijector):
-                return u[:, start:stop].reshape((u.shape[0],) + shape)
+                return raw(u)
 
         def term_with_jacobian(values, u):
             dist = distribution(values)
@@ -242,9 +268,11 @@ class DensityProgram:
             if node.dynamic_transform:
                 from ..transforms import biject_to
                 bijector = biject_to(dist.support)
-            raw = unconstrained(u, value, bijector)
-            log_det = bijector.log_abs_det_jacobian(raw, value)
-            return _term_sum(dist.log_prob(value), True) + _term_sum(log_det, True)
+            log_det = bijector.log_abs_det_jacobian(unconstrained(u, value, bijector), value)
+            log_prob = dist.log_prob(value)
+            if log_prob.shape == log_det.shape:  # elementwise bijectors: add first, sum once
+                return _term_sum(log_prob + log_det, True)
+            return _term_sum(log_prob, True) + _term_sum(log_det, True)
         return term_with_jacobian
 
     # -- running ---------------------------------------------------------------------------
@@ -278,12 +306,15 @@ class DensityProgram:
     def logp(self, u: Tensor) -> Tensor:
         """Joint log density, shape (C,)."""
         values = self.run(u)
-        total = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
+        total = None
         for _, term in self.terms:
-            total = total + term(values, u)
+            total = term(values, u) if total is None else total + term(values, u)
         if self.model.has_forward:
             for value in self._forward_terms(values).values():
-                total = total + value
+                total = value if total is None else total + value
+        if total is None or total.shape != u.shape[:1]:  # not every chain has its own terms
+            zeros = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
+            return zeros if total is None else zeros + total
         return total
 
     def values_of(self, u: Tensor, nodes: Sequence[Node]) -> list[Tensor]:
@@ -339,6 +370,8 @@ class _FamilyBuilder:
 
     def __init__(self, family, constants: dict[str, Any], readers: list[tuple[str, int, Any]]):
         self.family, self.constants, self.readers = family, constants, readers
+        # with constant parameters only (most priors) the distribution is built once
+        self._fixed = family(**constants) if not readers else None
 
     def parameters(self, values: list) -> dict[str, Any]:
         params = dict(self.constants)
@@ -347,6 +380,8 @@ class _FamilyBuilder:
         return params
 
     def __call__(self, values: list):
+        if self._fixed is not None:
+            return self._fixed
         return self.family(**self.parameters(values))
 
 

@@ -168,3 +168,13 @@ def test_truth_value_of_a_variable_says_what_to_do():
         with pytest.raises(TypeError, match=r"torch\.where.*forward\(\)"):
             if z > 0:
                 pass
+
+
+def test_dims_outside_a_model_says_where_to_declare_it():
+    class WithDims(tb.Model):
+        def __init__(self):
+            super().__init__(coords={"school": list("abc")})
+            self.theta = tb.Normal(0.0, 1.0, dims="school")
+
+    with pytest.raises(ValueError, match=r"dims= needs the model's coords.*with self:"):
+        WithDims()

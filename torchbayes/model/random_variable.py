@@ -183,7 +183,9 @@ class RandomVariable(nn.Module, Node):
         if shape is None and self.dims is not None:
             model = current_model()
             if model is None:
-                raise ValueError(f'"{self.name}": dims= needs a model with coords')
+                raise ValueError(f'{self.family.__name__} "{self.name or "?"}": dims= needs the '
+                                 "model's coords: create the variable inside `with "
+                                 "tb.Model(coords=...)`, or in a Model subclass inside `with self:`")
             unknown = [d for d in self.dims if d not in model.coords]
             if unknown:
                 raise ValueError(f'{self.family.__name__} "{self.name}": dims names {unknown}, '

@@ -46,15 +46,43 @@ from .weibull import Weibull as Weibull
 
 # discrete
 from .bernoulli import Bernoulli as Bernoulli
+from .beta_binomial import BetaBinomial as BetaBinomial
 from .binomial import Binomial as Binomial
 from .categorical import Categorical as Categorical
+from .dirac_delta import DiracDelta as DiracDelta
+from .discrete_uniform import DiscreteUniform as DiscreteUniform
+from .discrete_weibull import DiscreteWeibull as DiscreteWeibull
+from .geometric import Geometric as Geometric
+from .hurdle_gamma import HurdleGamma as HurdleGamma
+from .hurdle_log_normal import HurdleLogNormal as HurdleLogNormal
+from .hurdle_negative_binomial import HurdleNegativeBinomial as HurdleNegativeBinomial
+from .hurdle_poisson import HurdlePoisson as HurdlePoisson
+from .hyper_geometric import HyperGeometric as HyperGeometric
+from .negative_binomial import NegativeBinomial as NegativeBinomial
+from .ordered_logistic import OrderedLogistic as OrderedLogistic
+from .ordered_probit import OrderedProbit as OrderedProbit
 from .poisson import Poisson as Poisson
+from .zero_inflated_binomial import ZeroInflatedBinomial as ZeroInflatedBinomial
+from .zero_inflated_negative_binomial import (
+    ZeroInflatedNegativeBinomial as ZeroInflatedNegativeBinomial,
+)
+from .zero_inflated_poisson import ZeroInflatedPoisson as ZeroInflatedPoisson
 
 # multivariate
+from .car import CAR as CAR
 from .dirichlet import Dirichlet as Dirichlet
+from .dirichlet_multinomial import DirichletMultinomial as DirichletMultinomial
+from .kronecker_normal import KroneckerNormal as KroneckerNormal
 from .lkj_cholesky_cov import LKJCholeskyCov as LKJCholeskyCov
+from .lkj_corr import LKJCorr as LKJCorr
 from .lkj_corr_cholesky import LKJCorrCholesky as LKJCorrCholesky
+from .matrix_normal import MatrixNormal as MatrixNormal
+from .multinomial import Multinomial as Multinomial
 from .mv_normal import MvNormal as MvNormal
+from .mv_student_t import MvStudentT as MvStudentT
+from .stick_breaking_weights import StickBreakingWeights as StickBreakingWeights
+from .wishart import Wishart as Wishart
+from .zero_sum_normal import ZeroSumNormal as ZeroSumNormal
 
 # composite
 

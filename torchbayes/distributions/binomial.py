@@ -9,6 +9,7 @@ from torch.nn.functional import softplus
 
 from . import constraints
 from ._broadcast import broadcast_parameters
+from ._special import log_betainc, log_betaincc
 from .distribution import Discrete
 
 __all__ = ["Binomial"]
@@ -87,3 +88,22 @@ class Binomial(Discrete):
             logp = (log_choose + torch.xlogy(k, self._parameter)
                     + torch.special.xlog1py(self.n - k, -self._parameter))
         return torch.where(inside, logp, -math.inf)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return self.logcdf(value).exp()
+
+    def logcdf(self, value: Tensor) -> Tensor:
+        # P(K <= k) = 1 - I_p(k + 1, n - k) for 0 <= k < n, evaluated at p itself (not 1 - p,
+        # which rounds away a small p).
+        k = value.floor().clamp(min=0)
+        below_n = k < self.n
+        logcdf = log_betaincc(k + 1, torch.where(below_n, self.n - k, 1.0), self.p)
+        logcdf = torch.where(below_n, logcdf, 0.0)
+        return torch.where(value >= 0, logcdf, -math.inf)
+
+    def logccdf(self, value: Tensor) -> Tensor:
+        k = value.floor().clamp(min=0)
+        below_n = k < self.n
+        logccdf = log_betainc(k + 1, torch.where(below_n, self.n - k, 1.0), self.p)
+        logccdf = torch.where(below_n, logccdf, -math.inf)
+        return torch.where(value >= 0, logccdf, 0.0)

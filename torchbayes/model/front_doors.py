@@ -8,23 +8,77 @@ from __future__ import annotations
 from .. import distributions as dists
 from .random_variable import RandomVariable
 
-__all__ = ['Bernoulli',
+__all__ = ['AsymmetricLaplace',
+           'Bernoulli',
            'Beta',
+           'BetaBinomial',
            'Binomial',
+           'CAR',
            'Categorical',
+           'Cauchy',
+           'ChiSquared',
+           'DiracDelta',
            'Dirichlet',
+           'DirichletMultinomial',
+           'DiscreteUniform',
+           'DiscreteWeibull',
+           'ExGaussian',
            'Exponential',
+           'Flat',
            'Gamma',
+           'Geometric',
+           'Gumbel',
            'HalfCauchy',
+           'HalfFlat',
            'HalfNormal',
+           'HalfStudentT',
+           'HurdleGamma',
+           'HurdleLogNormal',
+           'HurdleNegativeBinomial',
+           'HurdlePoisson',
+           'HyperGeometric',
+           'Interpolated',
+           'InverseGamma',
+           'KroneckerNormal',
+           'Kumaraswamy',
            'LKJCholeskyCov',
+           'LKJCorr',
            'LKJCorrCholesky',
+           'Laplace',
            'LogNormal',
+           'Logistic',
+           'LogitNormal',
+           'MatrixNormal',
+           'Moyal',
+           'Multinomial',
            'MvNormal',
+           'MvStudentT',
+           'NegativeBinomial',
            'Normal',
+           'OrderedLogistic',
+           'OrderedProbit',
+           'Pareto',
            'Poisson',
+           'Rice',
+           'SkewNormal',
+           'SkewStudentT',
+           'StickBreakingWeights',
            'StudentT',
-           'Uniform']
+           'Triangular',
+           'TruncatedNormal',
+           'Uniform',
+           'VonMises',
+           'Wald',
+           'Weibull',
+           'Wishart',
+           'ZeroInflatedBinomial',
+           'ZeroInflatedNegativeBinomial',
+           'ZeroInflatedPoisson',
+           'ZeroSumNormal']
+
+
+class AsymmetricLaplace(RandomVariable):
+    family = dists.AsymmetricLaplace
 
 
 class Bernoulli(RandomVariable):
@@ -35,61 +89,257 @@ class Beta(RandomVariable):
     family = dists.Beta
 
 
+class BetaBinomial(RandomVariable):
+    family = dists.BetaBinomial
+
+
 class Binomial(RandomVariable):
     family = dists.Binomial
+
+
+class CAR(RandomVariable):
+    family = dists.CAR
 
 
 class Categorical(RandomVariable):
     family = dists.Categorical
 
 
+class Cauchy(RandomVariable):
+    family = dists.Cauchy
+
+
+class ChiSquared(RandomVariable):
+    family = dists.ChiSquared
+
+
+class DiracDelta(RandomVariable):
+    family = dists.DiracDelta
+
+
 class Dirichlet(RandomVariable):
     family = dists.Dirichlet
+
+
+class DirichletMultinomial(RandomVariable):
+    family = dists.DirichletMultinomial
+
+
+class DiscreteUniform(RandomVariable):
+    family = dists.DiscreteUniform
+
+
+class DiscreteWeibull(RandomVariable):
+    family = dists.DiscreteWeibull
+
+
+class ExGaussian(RandomVariable):
+    family = dists.ExGaussian
 
 
 class Exponential(RandomVariable):
     family = dists.Exponential
 
 
+class Flat(RandomVariable):
+    family = dists.Flat
+
+
 class Gamma(RandomVariable):
     family = dists.Gamma
+
+
+class Geometric(RandomVariable):
+    family = dists.Geometric
+
+
+class Gumbel(RandomVariable):
+    family = dists.Gumbel
 
 
 class HalfCauchy(RandomVariable):
     family = dists.HalfCauchy
 
 
+class HalfFlat(RandomVariable):
+    family = dists.HalfFlat
+
+
 class HalfNormal(RandomVariable):
     family = dists.HalfNormal
+
+
+class HalfStudentT(RandomVariable):
+    family = dists.HalfStudentT
+
+
+class HurdleGamma(RandomVariable):
+    family = dists.HurdleGamma
+
+
+class HurdleLogNormal(RandomVariable):
+    family = dists.HurdleLogNormal
+
+
+class HurdleNegativeBinomial(RandomVariable):
+    family = dists.HurdleNegativeBinomial
+
+
+class HurdlePoisson(RandomVariable):
+    family = dists.HurdlePoisson
+
+
+class HyperGeometric(RandomVariable):
+    family = dists.HyperGeometric
+
+
+class Interpolated(RandomVariable):
+    family = dists.Interpolated
+
+
+class InverseGamma(RandomVariable):
+    family = dists.InverseGamma
+
+
+class KroneckerNormal(RandomVariable):
+    family = dists.KroneckerNormal
+
+
+class Kumaraswamy(RandomVariable):
+    family = dists.Kumaraswamy
 
 
 class LKJCholeskyCov(RandomVariable):
     family = dists.LKJCholeskyCov
 
 
+class LKJCorr(RandomVariable):
+    family = dists.LKJCorr
+
+
 class LKJCorrCholesky(RandomVariable):
     family = dists.LKJCorrCholesky
+
+
+class Laplace(RandomVariable):
+    family = dists.Laplace
 
 
 class LogNormal(RandomVariable):
     family = dists.LogNormal
 
 
+class Logistic(RandomVariable):
+    family = dists.Logistic
+
+
+class LogitNormal(RandomVariable):
+    family = dists.LogitNormal
+
+
+class MatrixNormal(RandomVariable):
+    family = dists.MatrixNormal
+
+
+class Moyal(RandomVariable):
+    family = dists.Moyal
+
+
+class Multinomial(RandomVariable):
+    family = dists.Multinomial
+
+
 class MvNormal(RandomVariable):
     family = dists.MvNormal
+
+
+class MvStudentT(RandomVariable):
+    family = dists.MvStudentT
+
+
+class NegativeBinomial(RandomVariable):
+    family = dists.NegativeBinomial
 
 
 class Normal(RandomVariable):
     family = dists.Normal
 
 
+class OrderedLogistic(RandomVariable):
+    family = dists.OrderedLogistic
+
+
+class OrderedProbit(RandomVariable):
+    family = dists.OrderedProbit
+
+
+class Pareto(RandomVariable):
+    family = dists.Pareto
+
+
 class Poisson(RandomVariable):
     family = dists.Poisson
+
+
+class Rice(RandomVariable):
+    family = dists.Rice
+
+
+class SkewNormal(RandomVariable):
+    family = dists.SkewNormal
+
+
+class SkewStudentT(RandomVariable):
+    family = dists.SkewStudentT
+
+
+class StickBreakingWeights(RandomVariable):
+    family = dists.StickBreakingWeights
 
 
 class StudentT(RandomVariable):
     family = dists.StudentT
 
 
+class Triangular(RandomVariable):
+    family = dists.Triangular
+
+
+class TruncatedNormal(RandomVariable):
+    family = dists.TruncatedNormal
+
+
 class Uniform(RandomVariable):
     family = dists.Uniform
+
+
+class VonMises(RandomVariable):
+    family = dists.VonMises
+
+
+class Wald(RandomVariable):
+    family = dists.Wald
+
+
+class Weibull(RandomVariable):
+    family = dists.Weibull
+
+
+class Wishart(RandomVariable):
+    family = dists.Wishart
+
+
+class ZeroInflatedBinomial(RandomVariable):
+    family = dists.ZeroInflatedBinomial
+
+
+class ZeroInflatedNegativeBinomial(RandomVariable):
+    family = dists.ZeroInflatedNegativeBinomial
+
+
+class ZeroInflatedPoisson(RandomVariable):
+    family = dists.ZeroInflatedPoisson
+
+
+class ZeroSumNormal(RandomVariable):
+    family = dists.ZeroSumNormal

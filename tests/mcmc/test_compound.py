@@ -98,7 +98,7 @@ def change_point_model(y):
     return model
 
 
-@pytest.mark.parametrize("step", [None, "metropolis"])
+@pytest.mark.parametrize("step", [None, pytest.param("metropolis", marks=pytest.mark.slow)])
 def test_change_point_matches_exact_switchpoint_marginal(step):
     y = _change_point_data()
     model = change_point_model(y)
@@ -189,7 +189,8 @@ def categorical_exact(y):
     return post, float(post @ np.array(x_given_k))
 
 
-@pytest.mark.parametrize("proposal", ["proportional", "uniform"])
+@pytest.mark.parametrize("proposal", ["proportional",
+                                      pytest.param("uniform", marks=pytest.mark.slow)])
 def test_categorical_latent_matches_enumeration(proposal):
     with tb.Model() as model:
         k = tb.Categorical("k", p=torch.as_tensor(_WEIGHTS))
@@ -201,6 +202,7 @@ def test_categorical_latent_matches_enumeration(proposal):
     assert_mean(idata.posterior["x"].values, x_mean)
 
 
+@pytest.mark.slow
 def test_vector_categorical_latent_with_shared_mean_matches_enumeration():
     y = np.array([1.2, -1.1, 0.3])
     with tb.Model() as model:

@@ -106,8 +106,8 @@ class CompoundStep(Kernel):
         members = tuple(m.init(position[:, m.block.indices],
                                BlockDensity(density, position, m.block.indices))
                         for m in self.methods)
-        return CompoundState(position, members[-1].logp if members else
-                             density(position)[0], members)
+        logp = members[-1].logp if members else log_density(density, position)
+        return CompoundState(position, logp, members)
 
     def step(self, state: CompoundState, params: CompoundParams, density: Density,
              generator) -> tuple[CompoundState, tuple]:

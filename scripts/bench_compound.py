@@ -9,7 +9,12 @@ The switchpoint's exact posterior (rates integrated analytically) gives each run
 variation distance. One run each, same data, 4 chains, 1 thread; PyMC runs in the peers venv
 in a subprocess (``cores=1``, its compile time excluded from sampling time and reported).
 
-Usage: python scripts/bench_compound.py [--draws 1000] [--tune 1000] [--chains 4] [--json out]
+``--many-chains N`` adds torchbayes rows with N chains (same tune and draws): a sweep costs
+about the same for 4 or 64 chains, so ESS/s grows with the batch; PyMC's ``cores=1`` ESS/s
+does not depend on the number of chains, so its 4-chain row stays the reference.
+
+Usage: python scripts/bench_compound.py [--draws 1000] [--tune 1000] [--chains 4]
+       [--many-chains 64] [--json out]
 """
 from __future__ import annotations
 
@@ -124,6 +129,7 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--many-chains", type=int, default=0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     y = coal_mining_like()
@@ -132,8 +138,14 @@ def main() -> None:
                "pymc NUTS + Metropolis": run_pymc(y, *settings),
                "torchbayes NUTS + Metropolis": run_torchbayes(y, *settings, metropolis=True),
                "torchbayes NUTS + CategoricalGibbsMetropolis (auto)":
-                   run_torchbayes(y, *settings, metropolis=False),
-               "load_after": os.getloadavg()[0]}
+                   run_torchbayes(y, *settings, metropolis=False)}
+    if args.many_chains:
+        many = (args.draws, args.tune, args.many_chains, args.seed)
+        results[f"torchbayes NUTS + Metropolis, {args.many_chains} chains"] = \
+            run_torchbayes(y, *many, metropolis=True)
+        results[f"torchbayes NUTS + CategoricalGibbsMetropolis, {args.many_chains} chains"] = \
+            run_torchbayes(y, *many, metropolis=False)
+    results["load_after"] = os.getloadavg()[0]
     reference = results["pymc NUTS + Metropolis"]["ess_per_s"]
     print(f"{args.chains} chains, {args.tune} tune + {args.draws} draws, 1 thread, "
           f"load {results['load_before']:.1f} -> {results['load_after']:.1f}")

@@ -85,5 +85,18 @@ from .wishart import Wishart as Wishart
 from .zero_sum_normal import ZeroSumNormal as ZeroSumNormal
 
 # composite
+from .censored import Censored as Censored
+from .custom import CustomDist as CustomDist
+from .mixture import Mixture as Mixture
+from .normal_mixture import NormalMixture as NormalMixture
+from .truncated import Truncated as Truncated
+from .wrapped import TorchDistribution as TorchDistribution
+from .wrapped import from_torch as from_torch
 
 # time series
+from .ar import AR as AR
+from .euler_maruyama import EulerMaruyama as EulerMaruyama
+from .garch11 import GARCH11 as GARCH11
+from .gaussian_random_walk import GaussianRandomWalk as GaussianRandomWalk
+from .mv_gaussian_random_walk import MvGaussianRandomWalk as MvGaussianRandomWalk
+from .random_walk import RandomWalk as RandomWalk

@@ -37,7 +37,16 @@ STEP_METHODS = (NUTS, HMC, Metropolis, BinaryMetropolis, BinaryGibbsMetropolis, 
 
 
 def variable_facts(rv) -> VariableFacts:
-    """What competence needs to know about a free variable."""
+    """What competence needs to know about a free variable.
+
+    Examples
+    --------
+    >>> import torchbayes as tb
+    >>> with tb.Model():
+    ...     k = tb.Categorical("k", p=torch.ones(4) / 4, shape=2)
+    >>> variable_facts(k)
+    VariableFacts(name='k', discrete=True, n_categories=4, binary=False, event_ndim=0, size=2)
+    """
     distribution = rv.build_distribution()
     n_categories = 0
     if isinstance(distribution, Categorical):
@@ -170,7 +179,16 @@ def assign_step_methods(model, step=None, *, methods: Sequence[type] = STEP_METH
 
 def describe_steps(compound: CompoundStep) -> str:
     """PyMC's printout: ``NUTS: [mu, tau]`` for one step, else ``CompoundStep`` and ``>``
-    lines."""
+    lines.
+
+    Examples
+    --------
+    >>> import torchbayes as tb
+    >>> with tb.Model() as m:
+    ...     mu = tb.Normal("mu", 0.0, 1.0)
+    >>> describe_steps(assign_step_methods(m))
+    'NUTS: [mu]'
+    """
     if len(compound.methods) == 1:
         return repr(compound.methods[0])
     return repr(compound)

@@ -17,12 +17,13 @@ import torch
 from torch import Tensor
 
 from ..kernel import Density
-from .block import Competence, StepBlock, StepMethod, VariableFacts, log_density, metropolis_accept
+from .block import (Competence, StepBlock, StepMethod, VariableFacts, check_order, log_density,
+                    metropolis_accept, visiting_order)
 from .metropolis import MetropolisState, acceptance_probability
 from .tuning import ScaleParams, ScaleTuning
 
 __all__ = ["BinaryGibbsMetropolis", "BinaryGibbsMetropolisInfo", "BinaryGibbsMetropolisState",
-           "BinaryMetropolis", "BinaryMetropolisInfo", "visiting_order"]
+           "BinaryMetropolis", "BinaryMetropolisInfo"]
 
 
 class BinaryMetropolisInfo(NamedTuple):
@@ -98,25 +99,6 @@ class BinaryGibbsMetropolisState(NamedTuple):
 
 class BinaryGibbsMetropolisInfo(NamedTuple):
     """PyMC reports no statistics for this step."""
-
-
-def visiting_order(order, chains: int, size: int, generator, like: Tensor) -> Tensor:
-    """``(C, k)`` coordinates in visiting order: a fresh permutation per chain for
-    ``"random"``, else the given permutation for every chain."""
-    if isinstance(order, str):
-        noise = torch.rand(chains, size, generator=generator, dtype=like.dtype,
-                           device=like.device)
-        return torch.argsort(noise, dim=1)
-    return torch.as_tensor(order, device=like.device).expand(chains, size)
-
-
-def check_order(order, size: int, step: str) -> None:
-    """PyMC's checks: ``"random"`` or a permutation of ``range(size)``."""
-    if isinstance(order, str):
-        if order != "random":
-            raise ValueError(f"{step}: order must be 'random' or a permutation, got {order!r}")
-    elif sorted(int(i) for i in order) != list(range(size)):
-        raise ValueError(f"{step}: order must be a permutation of range({size}), got {order}")
 
 
 class BinaryGibbsMetropolis(StepMethod):

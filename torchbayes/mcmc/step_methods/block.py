@@ -19,7 +19,7 @@ from torch import Tensor
 from ..kernel import Density, Kernel
 
 __all__ = ["BlockDensity", "Competence", "NoTuning", "NoTuningState", "StepBlock", "StepMethod",
-           "VariableFacts", "log_density", "metropolis_accept"]
+           "VariableFacts", "check_order", "log_density", "metropolis_accept", "visiting_order"]
 
 
 class Competence(IntEnum):
@@ -58,7 +58,13 @@ class StepBlock(NamedTuple):
 
 
 def log_density(density: Density, position: Tensor) -> Tensor:
-    """``logp`` without a gradient when the density offers it, else the first output."""
+    """``logp`` without a gradient when the density offers it, else the first output.
+
+    Examples
+    --------
+    >>> log_density(lambda x: (-(x * x).sum(-1), -2 * x), torch.ones(2, 3))
+    tensor([-3., -3.])
+    """
     logp = getattr(density, "logp", None)
     if logp is not None:
         return logp(position)
@@ -111,10 +117,50 @@ class BlockDensity:
 
 def metropolis_accept(log_ratio: Tensor, generator, like: Tensor) -> Tensor:
     """``log U < log_ratio`` per chain: NaN rejects, ``+inf`` (leaving an impossible state)
-    accepts. Shapes ``(C,)``."""
+    accepts. Shapes ``(C,)``.
+
+    Examples
+    --------
+    >>> ratio = torch.tensor([float("nan"), float("inf"), -float("inf")])
+    >>> metropolis_accept(ratio, torch.Generator().manual_seed(0), ratio).tolist()
+    [False, True, False]
+    """
     uniform = torch.rand(log_ratio.shape, generator=generator, dtype=like.dtype,
                          device=like.device)
     return uniform.log() < log_ratio
+
+
+def visiting_order(order, chains: int, size: int, generator, like: Tensor) -> Tensor:
+    """``(C, k)`` coordinates in visiting order: a fresh permutation per chain for
+    ``"random"``, else the given permutation for every chain.
+
+    Examples
+    --------
+    >>> visiting_order([2, 0, 1], 2, 3, None, torch.zeros(1)).tolist()
+    [[2, 0, 1], [2, 0, 1]]
+    """
+    if isinstance(order, str):
+        noise = torch.rand(chains, size, generator=generator, dtype=like.dtype,
+                           device=like.device)
+        return torch.argsort(noise, dim=1)
+    return torch.as_tensor(order, device=like.device).expand(chains, size)
+
+
+def check_order(order, size: int, step: str) -> None:
+    """PyMC's checks: ``"random"`` or a permutation of ``range(size)``.
+
+    Examples
+    --------
+    >>> check_order([0, 0], 2, "BinaryGibbsMetropolis")
+    Traceback (most recent call last):
+    ...
+    ValueError: BinaryGibbsMetropolis: order must be a permutation of range(2), got [0, 0]
+    """
+    if isinstance(order, str):
+        if order != "random":
+            raise ValueError(f"{step}: order must be 'random' or a permutation, got {order!r}")
+    elif sorted(int(i) for i in order) != list(range(size)):
+        raise ValueError(f"{step}: order must be a permutation of range({size}), got {order}")
 
 
 class NoTuningState(NamedTuple):

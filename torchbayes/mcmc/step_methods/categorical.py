@@ -22,8 +22,8 @@ import torch
 from torch import Tensor
 
 from ..kernel import Density
-from .binary import check_order, visiting_order
-from .block import (BlockDensity, Competence, StepBlock, StepMethod, VariableFacts, log_density)
+from .block import (BlockDensity, Competence, StepBlock, StepMethod, VariableFacts, check_order,
+                    log_density, visiting_order)
 
 __all__ = ["CategoricalGibbsMetropolis", "CategoricalGibbsMetropolisInfo",
            "CategoricalGibbsMetropolisState"]

@@ -42,7 +42,7 @@ class CompoundState(NamedTuple):
 
     position: Tensor    # (C, D) the full flat vector
     logp: Tensor        # (C,) the joint log density there
-    members: tuple      # each member's state after its last step
+    members: tuple      # CompoundStep.Members: each member's state after its last step
 
 
 class CompoundParams(NamedTuple):
@@ -94,6 +94,10 @@ class CompoundStep(Kernel):
             self._slices.append(slice(start, start + len(names)))
             start += len(names)
         self.Info = namedtuple("CompoundInfo", fields)
+        # Per-member states and parameters sit in a named tuple too, so that a checkpoint is
+        # nested dicts of tensors (torch.load's weights_only) and resumes on any device.
+        self.Members = namedtuple("CompoundMembers", [f"sampler_{i}" for i in
+                                                      range(len(self.methods))])
         self._hamiltonian = [i for i, m in enumerate(self.methods) if m.needs_gradient]
 
     @property
@@ -103,9 +107,9 @@ class CompoundStep(Kernel):
     # -- kernel ----------------------------------------------------------------------------
     def init(self, position: Tensor, density: Density) -> CompoundState:
         """The state at the full ``position`` (C, D): each member evaluates its own state."""
-        members = tuple(m.init(position[:, m.block.indices],
-                               BlockDensity(density, position, m.block.indices))
-                        for m in self.methods)
+        members = self.Members(*(m.init(position[:, m.block.indices],
+                                         BlockDensity(density, position, m.block.indices))
+                                  for m in self.methods))
         logp = members[-1].logp if members else log_density(density, position)
         return CompoundState(position, logp, members)
 
@@ -128,7 +132,8 @@ class CompoundStep(Kernel):
         for i in self._hamiltonian:
             diverging = diverging | infos[i].diverging
         flat = [field for info in infos for field in info]
-        return CompoundState(position, logp, tuple(members)), self.Info(logp, diverging, *flat)
+        return CompoundState(position, logp, self.Members(*members)), \
+            self.Info(logp, diverging, *flat)
 
     # -- statistics ------------------------------------------------------------------------
     def split_info(self, info) -> tuple:
@@ -190,11 +195,12 @@ class CompoundAdaptation:
         self._first_hamiltonian = compound._hamiltonian[0] if compound._hamiltonian else None
 
     def init(self, kernel_state: CompoundState) -> CompoundAdaptationState:
-        members = tuple(a.init(s) for a, s in zip(self.members, kernel_state.members))
+        members = self.compound.Members(*(a.init(s) for a, s in
+                                          zip(self.members, kernel_state.members)))
         return CompoundAdaptationState(members, self._params(members, kernel_state.position))
 
     def _params(self, members: tuple, like: Tensor) -> CompoundParams:
-        params = tuple(a.params(s) for a, s in zip(self.members, members))
+        params = self.compound.Members(*(a.params(s) for a, s in zip(self.members, members)))
         if self._first_hamiltonian is None:
             step_size = torch.full((like.shape[0],), math.nan, dtype=torch.float64,
                                    device=like.device)
@@ -205,8 +211,9 @@ class CompoundAdaptation:
     def update(self, state: CompoundAdaptationState, kernel_state: CompoundState, info,
                iteration: int) -> CompoundAdaptationState:
         member_infos = self.compound.split_info(info)
-        members = tuple(a.update(s, k, i, iteration) for a, s, k, i in
-                        zip(self.members, state.members, kernel_state.members, member_infos))
+        members = self.compound.Members(*(
+            a.update(s, k, i, iteration) for a, s, k, i in
+            zip(self.members, state.members, kernel_state.members, member_infos)))
         if all(new is old for new, old in zip(members, state.members)):
             return state
         return CompoundAdaptationState(members, self._params(members, kernel_state.position))
@@ -224,7 +231,21 @@ class CompoundAdaptation:
 def compound_initial_positions(compound: CompoundStep, density: Density, base: Tensor,
                                chains: int, jitter: bool, generator) -> Tensor:
     """Starting points ``(C, D)``: PyMC's jitter on the Hamiltonian members' coordinates only
-    (integer coordinates must stay integers), every chain checked for a finite density."""
+    (integer coordinates must stay integers), every chain checked for a finite density.
+
+    Examples
+    --------
+    >>> import torchbayes as tb
+    >>> from torchbayes.mcmc.step_methods import assign_step_methods
+    >>> with tb.Model() as m:
+    ...     rate = tb.Gamma("rate", alpha=2.0, beta=1.0)
+    ...     count = tb.Poisson("count", mu=rate, initval=3)
+    >>> start = compound_initial_positions(assign_step_methods(m), m.logp_dlogp_function(),
+    ...                                    m.dict_to_array({"rate": 2.0, "count": 3.0}), 4,
+    ...                                    True, torch.Generator().manual_seed(0))
+    >>> start[:, 1].tolist()                     # the count is not jittered
+    [3.0, 3.0, 3.0, 3.0]
+    """
     position = base.reshape(-1).expand(chains, base.numel()).clone()
     indices = [m.block.indices for m in compound.methods if m.needs_gradient]
     if not indices:        # nothing to jitter, and maybe no gradient to take: check logp only

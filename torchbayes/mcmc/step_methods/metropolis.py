@@ -44,7 +44,13 @@ class MetropolisInfo(NamedTuple):
 
 
 def acceptance_probability(log_ratio: Tensor) -> Tensor:
-    """``min(1, exp(log_ratio))`` with NaN as 0, in float64."""
+    """``min(1, exp(log_ratio))`` with NaN as 0, in float64.
+
+    Examples
+    --------
+    >>> acceptance_probability(torch.tensor([0.5, -0.6931, float("nan")]))
+    tensor([1.0000, 0.5000, 0.0000], dtype=torch.float64)
+    """
     probability = log_ratio.to(torch.float64).clamp(max=0.0).exp()
     return torch.nan_to_num(probability, nan=0.0)
 

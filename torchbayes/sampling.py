@@ -20,6 +20,7 @@ from .mcmc.step_methods import (CompoundStep, StepMethod, assign_step_methods,
                                 compound_initial_positions, describe_steps)
 from .model.context import modelcontext
 from .model.density import DensityProgram
+from .predictive.forward_sampling import data_groups
 
 __all__ = ["sample", "posterior_values", "INIT_METHODS"]
 
@@ -146,8 +147,7 @@ def build_inference_data(model, result, var_names, *, log_likelihood: bool,
     groups = {
         "posterior": posterior_values(model, result.draws, var_names),
         "sample_stats": _stats_arrays(result.stats, kernel),
-        "observed_data": {rv.name: _to_numpy(rv.observed) for rv in model.observed_RVs},
-        "constant_data": {d.name: _to_numpy(d.data) for d in model.data_vars} or None,
+        **data_groups(model),
     }
     if result.warmup_draws is not None:
         groups["warmup_posterior"] = posterior_values(model, result.warmup_draws, var_names)

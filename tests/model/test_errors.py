@@ -157,9 +157,9 @@ def test_wrong_parameter_name():
 
 def test_observed_given_a_model_node():
     with tb.Model():
-        x = tb.Data("x", [1.0, 2.0])
+        mu = tb.Normal("mu", 0.0, 1.0)
         with pytest.raises(TypeError, match=r'Normal "y": observed= takes data'):
-            tb.Normal("y", 0.0, 1.0, observed=x)
+            tb.Normal("y", 0.0, 1.0, observed=2 * mu)
 
 
 def test_truth_value_of_a_variable_says_what_to_do():

@@ -10,6 +10,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import torchbayes as tb
 from torchbayes.io import to_inference_data
@@ -162,14 +163,18 @@ def test_imputation_with_a_data_covariate_out_of_sample():
     assert out.predictions["y"].shape == (2, 5, 3)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="observed=tb.Data(...) is not accepted yet (reported)")
 def test_observed_data_container():
     with tb.Model() as model:
         y_data = tb.Data("y_data", Y[~MISSING])
         mu = tb.Normal("mu", 0.0, 1.0)
         tb.Normal("y", mu, 1.0, observed=y_data)
     assert model["y"].shape == y_data.shape
+    point = {"mu": 0.3}
+    expected = stats.norm.logpdf(0.3, 0, 1) + stats.norm.logpdf(Y[~MISSING], 0.3, 1).sum()
+    assert float(model.logp(point, jacobian=False)) == pytest.approx(expected, rel=1e-12)
+    tb.set_data({"y_data": [0.5, 1.5]}, model=model)   # the density follows the container
+    expected = stats.norm.logpdf(0.3, 0, 1) + stats.norm.logpdf([0.5, 1.5], 0.3, 1).sum()
+    assert float(model.logp(point, jacobian=False)) == pytest.approx(expected, rel=1e-12)
 
 
 def test_data_containers_refuse_missing_values():

@@ -153,6 +153,9 @@ class DensityProgram:
         raise TypeError(f"cannot evaluate node {node!r}")
 
     def _variable_step(self, rv: RandomVariable):
+        if rv.is_observed and rv.observed_node is not None:
+            data = self.slot[id(rv.observed_node)]
+            return lambda values, u: values[data]
         if rv.is_observed:
             observed = self._constant(rv.observed)
             if rv.imputed is not None:
@@ -388,7 +391,8 @@ class _FamilyBuilder:
 def _minibatch_scale(rv: RandomVariable) -> float:
     if rv.total_size is None or not rv.is_observed:
         return 1.0
-    return float(rv.total_size) / max(rv.observed.shape[0] if rv.observed.dim() else 1, 1)
+    observed = rv.observed_value
+    return float(rv.total_size) / max(observed.shape[0] if observed.dim() else 1, 1)
 
 
 def _at(args, kwargs, position):

@@ -110,7 +110,7 @@ class ForwardProgram(DensityProgram):
         if natural != recorded:
             return natural
         try:
-            return torch.broadcast_shapes(natural, rv.observed.shape)
+            return torch.broadcast_shapes(natural, rv.observed_value.shape)
         except RuntimeError:
             return natural
 

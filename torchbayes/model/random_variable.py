@@ -120,6 +120,7 @@ class RandomVariable(nn.Module, Node):
         self.event_shape = distribution.event_shape
         self.is_discrete = bool(getattr(self.family, "is_discrete", False)
                                 or distribution.support.is_discrete)
+        self.observed_node = None
         if observed is not None:
             self._init_observed(observed, distribution, shape, dtype)
         else:
@@ -205,9 +206,12 @@ class RandomVariable(nn.Module, Node):
 
     def _init_observed(self, observed, distribution, shape, dtype) -> None:
         label = f'{self.family.__name__} "{self.name}"'
-        if isinstance(observed, Node):
-            raise TypeError(f"{label}: observed= takes data (numpy, torch, pandas), not the model "
-                            f"node {observed!r}; pass its values")
+        if isinstance(observed, Node) and not hasattr(observed, "set_value"):
+            raise TypeError(f"{label}: observed= takes data (numpy, torch, pandas or a tb.Data "
+                            f"container), not the model node {observed!r}")
+        if isinstance(observed, Node):  # a tb.Data container: set_data can replace it
+            object.__setattr__(self, "observed_node", observed)
+            observed = observed.data
         data = as_data_tensor(observed, dtype, self.name)
         missing = torch.isnan(data) if data.is_floating_point() else torch.zeros_like(data).bool()
         self.imputed = None
@@ -296,16 +300,25 @@ class RandomVariable(nn.Module, Node):
     def unconstrained_shape(self) -> torch.Size:
         return self.unconstrained.shape
 
+    @property
+    def observed_value(self) -> Tensor:
+        """The observed data: the tb.Data container's current value when observed= was one."""
+        return self.observed if self.observed_node is None else self.observed_node.data
+
     def dependencies(self) -> list[Node]:
         parents = [node for _, node in self.parent_nodes()]
-        return parents + [self.imputed] if getattr(self, "imputed", None) is not None else parents
+        if getattr(self, "imputed", None) is not None:
+            parents.append(self.imputed)
+        if getattr(self, "observed_node", None) is not None:
+            parents.append(self.observed_node)
+        return parents
 
     def evaluate(self, evaluation) -> Tensor:
         if self.is_observed and getattr(self, "imputed", None) is not None:
             from .node import _value_in
             return self.fill_missing(self.observed, _value_in(evaluation, self.imputed))
         if self.is_observed:
-            return self.observed
+            return self.observed_value
         if self.transform is None:
             return self.unconstrained
         transform = self.current_transform(evaluation)

@@ -15,7 +15,7 @@ from ..io import to_inference_data
 from ..model.context import modelcontext
 from ..model.forward import ForwardProgram
 
-__all__ = ["sample_prior_predictive", "sample_posterior_predictive", "forked_rng",
+__all__ = ["sample_prior_predictive", "sample_posterior_predictive", "forked_rng", "data_groups",
            "posterior_arrays", "to_numpy"]
 
 
@@ -43,13 +43,14 @@ def to_numpy(value: torch.Tensor, integer: bool = False) -> np.ndarray:
 
 
 def _observed_array(rv) -> np.ndarray:
-    data = to_numpy(rv.observed)
+    data = to_numpy(rv.observed_value)
     if getattr(rv, "imputed", None) is not None:  # the buffer holds zeros where data was missing
         data = np.where(to_numpy(rv.observed_mask), data, np.nan)
     return data
 
 
-def _data_groups(model) -> dict:
+def data_groups(model) -> dict:
+    """The ``observed_data`` (NaN where imputed) and ``constant_data`` groups of a model."""
     return {
         "observed_data": {rv.name: _observed_array(rv) for rv in model.observed_RVs},
         "constant_data": {d.name: to_numpy(d.data) for d in model.data_vars} or None,
@@ -94,7 +95,7 @@ def sample_prior_predictive(draws: int = 500, model=None, var_names: Sequence[st
     groups = {
         "prior": {k: v for k, v in values.items() if k not in observed},
         "prior_predictive": {k: v for k, v in values.items() if k in observed},
-        **_data_groups(model),
+        **data_groups(model),
     }
     return to_inference_data(groups, dims=_dims(model), coords=model.coords)
 
@@ -140,9 +141,9 @@ def sample_posterior_predictive(idata, model=None, var_names: Sequence[str] | No
     group = "predictions" if predictions else "posterior_predictive"
     groups = {group: _reshaped(values, chains, draws, model)}
     if predictions:
-        groups["predictions_constant_data"] = _data_groups(model)["constant_data"]
+        groups["predictions_constant_data"] = data_groups(model)["constant_data"]
     else:
-        groups.update(_data_groups(model))
+        groups.update(data_groups(model))
     result = to_inference_data(groups, dims=_dims(model), coords=model.coords)
     if extend_inferencedata:
         idata.extend(result)

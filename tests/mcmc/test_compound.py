@@ -14,9 +14,9 @@ from scipy import stats
 from scipy.special import betaln, gammaln, logsumexp
 
 import torchbayes as tb
-from torchbayes.mcmc.step_methods import (NUTS, CategoricalGibbsMetropolis, CompoundStep,
-                                          DEMetropolisZ, Metropolis, Slice, assign_step_methods,
-                                          describe_steps)
+from torchbayes.mcmc.step_methods import (HMC, NUTS, BinaryMetropolis, CategoricalGibbsMetropolis,
+                                          CompoundStep, DEMetropolisZ, Metropolis, Slice,
+                                          assign_step_methods, describe_steps)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -306,6 +306,19 @@ def test_stats_of_several_steps_get_a_trailing_axis_like_pymc():
     assert stats_["lp"].shape == (2, 6) and "step_size" in stats_
     for name in ("count", "flags", "kind"):
         assert idata.posterior[name].dtype == np.int64
+
+
+def test_hmc_member_and_shared_stat_names_across_kinds_of_steps():
+    model = _small_mixed_model()
+    idata = _sample(model, draws=6, tune=10, chains=2,
+                    step=[HMC(["rate", "tau"], n_steps=5), BinaryMetropolis(["flags"])])
+    stats_ = idata.sample_stats
+    # HMC's accepted is bool and Metropolis's a fraction: stacked as floats, sweep order
+    assert stats_["accepted"].dims == ("chain", "draw", "accepted_dim_0")
+    assert stats_["accepted"].shape == (2, 6, 2)
+    assert set(np.unique(stats_["accepted"].values[..., 0])) <= {0.0, 1.0}
+    assert stats_["p_jump"].shape == (2, 6) and stats_["n_steps"].values.max() == 5
+    assert np.isfinite(stats_["step_size"].values).all()
 
 
 @pytest.mark.parametrize("tau_step", [Slice, DEMetropolisZ])

@@ -8,8 +8,10 @@ tests check that component and base parameters may be model variables.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -18,8 +20,9 @@ from scipy import stats
 
 import torchbayes as tb
 from torchbayes.distributions import (
-    Censored, CustomDist, Exponential, Gamma, Laplace, LogNormal, Mixture, MvNormal, Normal,
-    NormalMixture, Poisson, Rice, StudentT, TorchDistribution, Truncated, Weibull, from_torch,
+    Beta, Censored, CustomDist, Exponential, Gamma, HalfStudentT, Laplace, LogNormal, Mixture,
+    MvNormal, Normal, NormalMixture, Poisson, Rice, StudentT, TorchDistribution, Truncated,
+    Weibull, from_torch,
 )
 from torchbayes.testing import (
     FamilyCase, QuadratureReference, check_batch_shapes, check_goodness_of_fit, check_gradients,
@@ -248,6 +251,14 @@ TRUNCATED = [
             (1.0, 8.0, 3.5), ("mu",), discrete=True),
     Bounded(Poisson, {"mu": 3.5}, stats.poisson(3.5), 5.0, None, (5.0, 6.0, 12.0),
             (4.0,), ("mu",), discrete=True, name="Poisson-lower-only"),
+    Bounded(StudentT, {"nu": 4.5, "mu": 0.5, "sigma": 2.0}, stats.t(4.5, 0.5, 2.0), -1.0, 3.0,
+            (-0.9, 0.0, 0.5, 1.0, 2.9), (-1.5, 3.5), ("nu", "mu", "sigma")),
+    Bounded(StudentT, {"nu": 3.0, "mu": 0.0, "sigma": 1.0}, stats.t(3.0), 4.0, None,
+            (4.1, 6.0, 20.0, 1e4), (3.0,), ("nu", "mu"), name="StudentT-upper-tail"),
+    Bounded(Beta, {"alpha": 2.5, "beta": 1.5}, stats.beta(2.5, 1.5), 0.2, 0.9,
+            (0.25, 0.5, 0.85), (0.1, 0.95), ("alpha", "beta")),
+    Bounded(HalfStudentT, {"nu": 1.0, "sigma": 2.0}, stats.halfcauchy(0, 2.0), None, 5.0,
+            (0.1, 1.0, 4.9), (-0.5, 5.5), ("nu", "sigma")),
 ]
 CENSORED = [
     Bounded(Normal, {"mu": 0.5, "sigma": 2.0}, stats.norm(0.5, 2.0), -1.0, 3.0,
@@ -262,6 +273,12 @@ CENSORED = [
             (-1.0, 0.0, 8.0), (-3.0,), ("mu", "b")),
     Bounded(Poisson, {"mu": 3.5}, stats.poisson(3.5), 1.0, 6.0, (1.0, 2.0, 5.0, 6.0),
             (0.0, 7.0, 2.5), ("mu",), discrete=True),
+    Bounded(StudentT, {"nu": 4.5, "mu": 0.5, "sigma": 2.0}, stats.t(4.5, 0.5, 2.0), -1.0, 3.0,
+            (-1.0, -0.9, 0.5, 2.9, 3.0), (-1.5, 3.5), ("nu", "mu", "sigma")),
+    Bounded(StudentT, {"nu": 2.0, "mu": 0.0, "sigma": 1.0}, stats.t(2.0), None, 30.0,
+            (-1e3, 0.0, 30.0), (31.0,), ("nu", "sigma"), name="StudentT-upper-only"),
+    Bounded(Beta, {"alpha": 2.5, "beta": 1.5}, stats.beta(2.5, 1.5), 0.1, 0.9,
+            (0.1, 0.5, 0.9), (0.05, 0.95), ("alpha", "beta")),
 ]
 
 
@@ -376,6 +393,41 @@ def test_bounds_batch_and_reparameterised_draws():
                                single.log_prob(_t([0.5])))
     censored = Censored(Poisson(_t([1.0, 4.0])), upper=3.0)
     assert censored.sample((7,)).shape == (7, 2) and censored.sample((7,)).max() <= 3
+
+
+def _host_syncs(function) -> int:
+    """How often ``function()`` reads a tensor back to the host (a sync on a GPU)."""
+    names = ["__bool__", "item", "tolist", "__int__", "__float__", "__index__", "numpy", "cpu"]
+    count = [0]
+
+    def counting(original):
+        def wrapper(self, *args, **kwargs):
+            count[0] += 1
+            return original(self, *args, **kwargs)
+        return wrapper
+
+    patches = [mock.patch.object(torch.Tensor, name, counting(getattr(torch.Tensor, name)))
+               for name in names]
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
+        function()
+    return count[0]
+
+
+def test_incomplete_beta_bounds_have_no_host_sync():
+    """Truncated and Censored StudentT/Beta densities (built per density call, as the model
+    does) never read back a tensor: the incomplete beta runs a fixed number of terms."""
+    nu = _t([3.0, 30.0]).requires_grad_(True)
+    values = _t([0.5, 2.0])
+
+    def densities():
+        total = (Truncated(StudentT(nu, 0.0, 1.0), -1.0, 3.0).log_prob(values)
+                 + Censored(StudentT(nu, 0.0, 1.0), lower=0.5).log_prob(values)
+                 + Truncated(Beta(nu, 2.0), upper=0.9).log_prob(values / 4))
+        torch.autograd.grad(total.sum(), nu)
+
+    assert _host_syncs(densities) == 0
 
 
 def test_truncation_needs_a_cdf():

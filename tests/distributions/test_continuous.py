@@ -47,9 +47,11 @@ CASES = [
                lambda mu, sigma: stats.gamma((mu / sigma) ** 2, 0, sigma ** 2 / mu),
                outside=(-1.0,), invalid={"mu": -1.0, "sigma": 0.0}, name="Gamma-mu-sigma"),
     FamilyCase(Beta, {"alpha": 2.5, "beta": 1.5}, lambda alpha, beta: stats.beta(alpha, beta),
-               edges=(0.0, 1.0), outside=(-0.1, 1.5), invalid={"alpha": 0.0, "beta": -1.0}),
+               edges=(0.0, 1.0), outside=(-0.1, 1.5), tails=(1e-12, 1 - 1e-12), has_cdf=True,
+               invalid={"alpha": 0.0, "beta": -1.0}),
     FamilyCase(Beta, {"alpha": 0.4, "beta": 0.6}, lambda alpha, beta: stats.beta(alpha, beta),
-               edges=(0.0, 1.0), outside=(1.5,), name="Beta-u-shaped"),
+               edges=(0.0, 1.0), outside=(1.5,), tails=(1e-200, 1 - 1e-15), has_cdf=True,
+               name="Beta-u-shaped"),
     FamilyCase(Beta, {"mu": 0.3, "sigma": 0.1},
                lambda mu, sigma: stats.beta(mu * (mu * (1 - mu) / sigma ** 2 - 1),
                                             (1 - mu) * (mu * (1 - mu) / sigma ** 2 - 1)),
@@ -57,6 +59,9 @@ CASES = [
     FamilyCase(Beta, {"mu": 0.6, "nu": 5.0},
                lambda mu, nu: stats.beta(mu * nu, (1 - mu) * nu),
                outside=(-1.0,), invalid={"nu": 0.0}, name="Beta-mu-nu"),
+    FamilyCase(Beta, {"alpha": 800.0, "beta": 1200.0},
+               lambda alpha, beta: stats.beta(alpha, beta), tails=(0.3, 0.5), has_cdf=True,
+               moments=False, name="Beta-concentrated"),
     FamilyCase(Uniform, {"lower": -1.0, "upper": 3.0},
                lambda lower, upper: stats.uniform(lower, upper - lower),
                points=(-0.9, 0.0, 1.0, 2.9), edges=(-1.0, 3.0), outside=(-1.5, 3.5),
@@ -69,18 +74,25 @@ CASES = [
                lambda mu, tau: stats.lognorm(tau ** -0.5, 0, np.exp(mu)),
                outside=(-1.0,), invalid={"tau": 0.0}, name="LogNormal-tau"),
     FamilyCase(StudentT, {"nu": 6.5, "mu": 0.5, "sigma": 2.0},
-               lambda nu, mu, sigma: stats.t(nu, mu, sigma), invalid={"nu": 0.0, "sigma": -1.0}),
+               lambda nu, mu, sigma: stats.t(nu, mu, sigma), tails=(-1e10, -300.0, 1e10),
+               has_cdf=True, invalid={"nu": 0.0, "sigma": -1.0}),
     FamilyCase(StudentT, {"nu": 1.5, "mu": 0.0, "lam": 0.25},
-               lambda nu, mu, lam: stats.t(nu, mu, lam ** -0.5), moments=False,
-               invalid={"lam": -1.0}, name="StudentT-lam"),
+               lambda nu, mu, lam: stats.t(nu, mu, lam ** -0.5), points=(-1e-9, 0.0, 1e-9),
+               tails=(-1e30,), has_cdf=True, moments=False, invalid={"lam": -1.0},
+               name="StudentT-lam"),
+    FamilyCase(StudentT, {"nu": 2e4, "mu": 0.0, "sigma": 1.0},
+               lambda nu, mu, sigma: stats.t(nu, mu, sigma), tails=(-35.0, 8.0),
+               has_cdf=True, name="StudentT-large-nu"),
 ]
 
 
 def _half_student_t(nu, sigma):
+    # P(|T| <= x) = I_{x^2 / (nu sigma^2 + x^2)}(1/2, nu/2): no cancellation near zero.
     t = stats.t(nu, 0, sigma)
-    return QuadratureReference(lambda x: np.log(2) + t.logpdf(x), 0.0, np.inf,
-                               cdf=lambda x: np.clip(2 * t.cdf(x) - 1, 0, 1),
-                               ppf=lambda q: t.ppf(0.5 + 0.5 * q))
+    return QuadratureReference(
+        lambda x: np.log(2) + t.logpdf(x), 0.0, np.inf,
+        cdf=lambda x: special.betainc(0.5, 0.5 * nu, x ** 2 / (nu * sigma ** 2 + x ** 2)),
+        ppf=lambda q: t.ppf(0.5 + 0.5 * q))
 
 
 def _kumaraswamy(a, b):
@@ -163,9 +175,11 @@ CASES += [
                points=(-3.0, -0.5, 0.5, 2.0), has_cdf=True, invalid={"q": 1.5},
                name="AsymmetricLaplace-q"),
     FamilyCase(HalfStudentT, {"nu": 5.0, "sigma": 2.0}, _half_student_t, edges=(0.0,),
-               outside=(-1.0,), invalid={"nu": 0.0, "sigma": -2.0}),
+               outside=(-1.0,), tails=(1e-12, 1e8), has_cdf=True,
+               invalid={"nu": 0.0, "sigma": -2.0}),
     FamilyCase(HalfStudentT, {"nu": 1.0, "lam": 0.25}, lambda nu, lam: stats.halfcauchy(0, 2.0),
-               outside=(-1.0,), moments=False, invalid={"lam": 0.0}, name="HalfStudentT-lam"),
+               outside=(-1.0,), tails=(1e-30, 1e30), has_cdf=True, moments=False,
+               invalid={"lam": 0.0}, name="HalfStudentT-lam"),
     FamilyCase(SkewStudentT, {"a": 4.0, "b": 3.0, "mu": 0.5, "sigma": 1.5},
                lambda a, b, mu, sigma: stats.jf_skew_t(a, b, mu, sigma),
                invalid={"a": 0.0, "sigma": -1.0}),
@@ -293,6 +307,24 @@ def test_out_of_support(case, dtype):
 @_rows(lambda case: bool(case.invalid))
 def test_invalid_parameters(case):
     check_invalid_parameters(case)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("family, params, logsf, points", [
+    (Beta, {"alpha": 2.5, "beta": 1.5}, stats.beta(2.5, 1.5).logsf,
+     (0.01, 0.5, 0.99, 1 - 1e-6)),
+    (StudentT, {"nu": 6.5, "mu": 0.5, "sigma": 2.0}, stats.t(6.5, 0.5, 2.0).logsf,
+     (-30.0, 0.5, 3.0, 40.0, 1e6)),
+    (HalfStudentT, {"nu": 5.0, "sigma": 2.0},
+     lambda x: np.log(2) + stats.t(5.0, 0, 2.0).logsf(x), (1e-6, 1.0, 30.0, 1e6)),
+], ids=["Beta", "StudentT", "HalfStudentT"])
+def test_logccdf_upper_tail(family, params, logsf, points, dtype):
+    """``logccdf`` keeps its digits where ``1 - cdf`` rounds to zero (float64: far tails)."""
+    d = family(**{k: torch.tensor(v, dtype=dtype) for k, v in params.items()})
+    points = np.asarray(points if dtype == torch.float64 else points[:3])
+    tolerance = 1e-10 if dtype == torch.float64 else 2e-4
+    np.testing.assert_allclose(d.logccdf(torch.tensor(points, dtype=dtype)).double().numpy(),
+                               logsf(points), rtol=tolerance, atol=tolerance)
 
 
 def test_alternative_parameterisations_are_exclusive():

@@ -2,11 +2,16 @@
 
 ``I_x(a, b)`` is the cdf of Beta(a, b) at ``x``; the Binomial and NegativeBinomial cdfs are
 values of it (``P(K <= k) = I_{1-p}(n - k, k + 1)`` and ``I_p(n, k + 1)``). It is evaluated by
-the continued fraction of Numerical Recipes (``betacf``, modified Lentz), on the side of the
-symmetry ``I_x(a, b) = 1 - I_{1-x}(b, a)`` where the fraction converges fast, always in float64.
+the continued fraction of Numerical Recipes (``betacf``), on the side of the symmetry
+``I_x(a, b) = 1 - I_{1-x}(b, a)`` where the fraction converges fast, always in float64.
 The prefactor ``x^a (1 - x)^b / B(a, b)`` is kept as a logarithm, so ``log I`` stays accurate
 far in the tails where ``I`` itself underflows. Gradients (in ``x``, ``a`` and ``b``) are those
-of the converged iterations, by autograd.
+of the evaluated terms, by autograd.
+
+The fraction runs a fixed number of terms, never testing convergence: a test is a host sync
+on a GPU, and a Truncated or Censored family's ``log_prob`` is called at every leapfrog step.
+The count gives float64 accuracy while ``a`` and ``b`` stay below about 3000 (a Beta with
+that concentration, a Binomial's ``n``); StudentT's ``(nu / 2, 1 / 2)`` converge for any ``nu``.
 """
 from __future__ import annotations
 
@@ -15,12 +20,11 @@ import math
 import torch
 from torch import Tensor
 
-__all__ = ["betainc", "log1mexp", "log_betainc", "log_betaincc"]
+__all__ = ["betainc", "log1mexp", "log_betainc", "log_betainc_and_complement", "log_betaincc"]
 
-_TINY = 1e-300
-_EPS = 1e-15
-_BLOCK = 8          # iterations between convergence checks (one host sync per block)
-_MAX_ITERATIONS = 2000
+# Pairs of terms of the fraction. Where it is evaluated it converges within about
+# sqrt(max(a, b)) pairs: 48 reach float64 accuracy at a = b = 1000, 64 at 3000, 96 at 10^4.
+_TERMS = 64
 
 
 def log1mexp(x: Tensor) -> Tensor:
@@ -43,27 +47,29 @@ def log1mexp(x: Tensor) -> Tensor:
 
 
 def _continued_fraction(a: Tensor, b: Tensor, x: Tensor) -> Tensor:
-    """Lentz's evaluation of the continued fraction of ``I_x(a, b)``, elementwise."""
-    def guard(value: Tensor) -> Tensor:
-        return torch.where(value.abs() < _TINY, torch.full_like(value, _TINY), value)
+    """The continued fraction of ``I_x(a, b)`` by its convergents, elementwise.
 
-    c = torch.ones_like(x)
-    d = 1 / guard(1 - (a + b) * x / (a + 1))
-    fraction = d
-    for start in range(1, _MAX_ITERATIONS + 1, _BLOCK):
-        for m in range(start, start + _BLOCK):
-            even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-            d = 1 / guard(1 + even * d)
-            c = guard(1 + even / c)
-            fraction = fraction * d * c
-            odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-            d = 1 / guard(1 + odd * d)
-            c = guard(1 + odd / c)
-            step = d * c
-            fraction = fraction * step
-        if bool(((step - 1).abs() <= _EPS).all()):
-            break
-    return fraction
+    ``_TERMS`` pairs of terms, with no convergence test (see the module's docstring).
+    """
+    # Every coefficient at once (one batch of kernels); only the recurrence runs term by term.
+    m = torch.arange(1, _TERMS + 1, dtype=x.dtype, device=x.device)
+    a, b, x = a[..., None], b[..., None], x[..., None]
+    even = (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))).unbind(-1)
+    odd = (-(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))).unbind(-1)
+    a, b, x = a[..., 0], b[..., 0], x[..., 0]
+    # Convergents A_k / B_k of 1 / (1 + d_1 / (1 + d_2 / ...)) with A_k = A_{k-1} + d_k A_{k-2}
+    # (B likewise), two terms a step; dividing by B after each step keeps both finite and
+    # leaves B = 1, so A is the value (Numerical Recipes, 2nd edition, betacf).
+    previous_a, previous_b = torch.ones_like(x), torch.ones_like(x)
+    current_a, current_b = torch.ones_like(x), 1 - (a + b) * x / (a + 1)
+    for even_term, odd_term in zip(even, odd):
+        next_a = torch.addcmul(current_a, even_term, previous_a)
+        next_b = torch.addcmul(current_b, even_term, previous_b)
+        last_a = torch.addcmul(next_a, odd_term, current_a)
+        scale = torch.addcmul(next_b, odd_term, current_b).reciprocal()
+        previous_a, previous_b = next_a * scale, next_b * scale
+        current_a, current_b = last_a * scale, torch.ones_like(x)
+    return current_a
 
 
 def _log_parts(a, b, x) -> tuple[Tensor, Tensor, Tensor]:
@@ -118,6 +124,19 @@ def log_betaincc(a, b, x: Tensor) -> Tensor:
     return log_complement.to(dtype)
 
 
+def log_betainc_and_complement(a, b, x: Tensor) -> tuple[Tensor, Tensor]:
+    """``(log I_x(a, b), log(1 - I_x(a, b)))`` from one evaluation of the fraction.
+
+    Examples
+    --------
+    >>> [round(float(part.exp()), 4) for part in log_betainc_and_complement(2.0, 3.0,
+    ...                                                                    torch.tensor(0.5))]
+    [0.6875, 0.3125]
+    """
+    log_value, log_complement, dtype = _log_parts(a, b, x)
+    return log_value.to(dtype), log_complement.to(dtype)
+
+
 def betainc(a, b, x: Tensor) -> Tensor:
     """The regularised incomplete beta function ``I_x(a, b)`` (scipy.special.betainc).
 
@@ -135,7 +154,7 @@ def betainc(a, b, x: Tensor) -> Tensor:
 
     References
     ----------
-    Press, Teukolsky, Vetterling and Flannery (2007), Numerical Recipes, 3rd edition, 6.4.
+    Press, Teukolsky, Vetterling and Flannery (1992), Numerical Recipes, 2nd edition, 6.4.
 
     Examples
     --------

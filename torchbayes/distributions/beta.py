@@ -8,6 +8,7 @@ from torch import Tensor
 
 from . import constraints
 from ._broadcast import broadcast_parameters
+from ._special import log_betainc, log_betaincc
 from .distribution import Continuous
 
 __all__ = ["Beta"]
@@ -34,6 +35,8 @@ class Beta(Continuous):
     >>> from torchbayes.distributions import Beta
     >>> Beta(mu=0.5, nu=4.0).log_prob(torch.tensor([0.5, 1.5]))
     tensor([0.4055,   -inf])
+    >>> Beta(2.0, 3.0).cdf(torch.tensor(0.5))
+    tensor(0.6875)
     """
 
     arg_constraints = {"alpha": constraints.positive, "beta": constraints.positive,
@@ -80,6 +83,15 @@ class Beta(Continuous):
                     - torch.lgamma(self.alpha + self.beta))
         logp = torch.xlogy(self.alpha - 1, x) + torch.special.xlog1py(self.beta - 1, -x) - log_beta
         return torch.where(inside, logp, -math.inf)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return self.logcdf(value).exp()
+
+    def logcdf(self, value: Tensor) -> Tensor:
+        return log_betainc(self.alpha, self.beta, value)
+
+    def logccdf(self, value: Tensor) -> Tensor:
+        return log_betaincc(self.alpha, self.beta, value)
 
     def entropy(self) -> Tensor:
         total = self.alpha + self.beta

@@ -9,6 +9,7 @@ from torch import Tensor
 from . import constraints
 from ._broadcast import broadcast_parameters
 from .distribution import Continuous
+from .student_t import _log_gamma_ratio, _log_tails
 
 __all__ = ["HalfStudentT"]
 
@@ -35,6 +36,8 @@ class HalfStudentT(Continuous):
     >>> from torchbayes.distributions import HalfStudentT
     >>> HalfStudentT(nu=3.0, sigma=1.0).log_prob(torch.tensor([0.0, -1.0]))
     tensor([-0.3077,    -inf])
+    >>> HalfStudentT(nu=1.0).cdf(torch.tensor([-1.0, 1.0]))
+    tensor([0.0000, 0.5000])
     """
 
     arg_constraints = {"nu": constraints.positive, "sigma": constraints.positive,
@@ -77,7 +80,18 @@ class HalfStudentT(Continuous):
     def log_prob(self, value: Tensor) -> Tensor:
         z = value / self.sigma
         half_nu = 0.5 * self.nu
-        logp = (math.log(2) + torch.lgamma(half_nu + 0.5) - torch.lgamma(half_nu)
+        logp = (math.log(2) + _log_gamma_ratio(half_nu)
                 - 0.5 * torch.log(self.nu * math.pi) - self.sigma.log()
                 - (half_nu + 0.5) * torch.log1p(z * z / self.nu))
         return torch.where(value >= 0, logp, -math.inf)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return self.logcdf(value).exp()
+
+    def logcdf(self, value: Tensor) -> Tensor:
+        _, log_body = _log_tails(value / self.sigma, self.nu)
+        return torch.where(value >= 0, log_body, -math.inf)
+
+    def logccdf(self, value: Tensor) -> Tensor:
+        log_tail, _ = _log_tails(value / self.sigma, self.nu)
+        return torch.where(value >= 0, log_tail, 0.0)

@@ -8,9 +8,35 @@ from torch import Tensor
 
 from . import constraints
 from ._broadcast import broadcast_parameters
+from ._special import log_betainc_and_complement
 from .distribution import Continuous
 
 __all__ = ["StudentT"]
+
+_LOG_HALF = math.log(0.5)
+
+
+def _log_gamma_ratio(half_nu: Tensor) -> Tensor:
+    """``lgamma(nu/2 + 1/2) - lgamma(nu/2)``, in float64: in float32 the two cancel, 0.4% off
+    in the density at ``nu = 2e4``."""
+    wide = half_nu.double()
+    return (torch.lgamma(wide + 0.5) - torch.lgamma(wide)).to(half_nu.dtype)
+
+
+def _log_tails(t: Tensor, nu: Tensor) -> tuple[Tensor, Tensor]:
+    """``(log P(|T| > |t|), log P(|T| <= |t|))`` for a standard Student's t with ``nu``.
+
+    Both are the incomplete beta ``I_x(nu/2, 1/2)`` at ``x = nu / (nu + t^2)`` and its
+    complement. It is evaluated at whichever of ``x`` and ``1 - x = t^2 / (nu + t^2)`` is below
+    one half (``I_{1-x}(1/2, nu/2)`` for the latter), so neither rounds against one.
+    """
+    square = t * t
+    near = square <= nu
+    a, b = torch.where(near, 0.5, 0.5 * nu), torch.where(near, 0.5 * nu, 0.5)
+    log_value, log_complement = log_betainc_and_complement(
+        a, b, torch.where(near, square, nu) / (nu + square))
+    return (torch.where(near, log_complement, log_value),
+            torch.where(near, log_value, log_complement))
 
 
 class StudentT(Continuous):
@@ -37,6 +63,8 @@ class StudentT(Continuous):
     >>> from torchbayes.distributions import StudentT
     >>> StudentT(nu=3.0, mu=0.0, sigma=1.0).log_prob(torch.tensor(0.0))
     tensor(-1.0009)
+    >>> StudentT(nu=1.0).cdf(torch.tensor([-1.0, 0.0, 1.0]))
+    tensor([0.2500, 0.5000, 0.7500])
     """
 
     arg_constraints = {"nu": constraints.positive, "mu": constraints.real,
@@ -80,9 +108,23 @@ class StudentT(Continuous):
     def log_prob(self, value: Tensor) -> Tensor:
         z = (value - self.mu) / self.sigma
         half_nu = 0.5 * self.nu
-        return (torch.lgamma(half_nu + 0.5) - torch.lgamma(half_nu)
+        return (_log_gamma_ratio(half_nu)
                 - 0.5 * torch.log(self.nu * math.pi) - self.sigma.log()
                 - (half_nu + 0.5) * torch.log1p(z * z / self.nu))
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return self.logcdf(value).exp()
+
+    def logcdf(self, value: Tensor) -> Tensor:
+        t = (value - self.mu) / self.sigma
+        log_tail, log_body = _log_tails(t, self.nu)
+        # P(T <= t) is half the two-sided tail below zero and (1 + P(|T| <= t)) / 2 above.
+        return _LOG_HALF + torch.where(t < 0, log_tail, torch.log1p(log_body.exp()))
+
+    def logccdf(self, value: Tensor) -> Tensor:
+        t = (value - self.mu) / self.sigma
+        log_tail, log_body = _log_tails(t, self.nu)
+        return _LOG_HALF + torch.where(t > 0, log_tail, torch.log1p(log_body.exp()))
 
     def entropy(self) -> Tensor:
         half_nu = 0.5 * self.nu

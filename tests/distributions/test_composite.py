@@ -108,6 +108,12 @@ def test_mixture_gradients_moments_fit_shapes(case):
     check_invalid_parameters(case)
 
 
+def test_normal_mixture_cdf_far_lower_tail():
+    d = NormalMixture(_t([0.3, 0.7]), _t([0.0, 1.0]), _t([1.0, 2.0]))
+    expected = 0.3 * stats.norm.cdf(-12.0) + 0.7 * stats.norm.cdf(-12.0, 1.0, 2.0)
+    np.testing.assert_allclose(d.cdf(_t(-12.0)).item(), expected, rtol=1e-12)
+
+
 def test_mixture_of_discrete_components_matches_hand_density_and_draws():
     d = Mixture(_t([0.3, 0.7]), [Poisson(_t(1.0)), Poisson(_t(6.0))])
     k = np.arange(0, 30.0)

@@ -327,6 +327,18 @@ def test_logccdf_upper_tail(family, params, logsf, points, dtype):
                                logsf(points), rtol=tolerance, atol=tolerance)
 
 
+@pytest.mark.parametrize("dtype, cdf_point, rtol", [(torch.float64, -10.0, 1e-12),
+                                                     (torch.float32, -7.0, 1e-5)], ids=str)
+def test_normal_lower_tail(dtype, cdf_point, rtol):
+    """``torch.special.ndtr`` cancels to 0 at -10 (float64) and -7 (float32): not ours."""
+    d = Normal(torch.tensor(0.0, dtype=dtype), torch.tensor(1.0, dtype=dtype))
+    point = torch.tensor([cdf_point, -40.0], dtype=dtype)
+    np.testing.assert_allclose(d.cdf(point[:1]).double().numpy(), stats.norm.cdf(cdf_point),
+                               rtol=rtol)
+    np.testing.assert_allclose(d.logcdf(point).double().numpy(),
+                               stats.norm.logcdf([cdf_point, -40.0]), rtol=rtol)
+
+
 def test_alternative_parameterisations_are_exclusive():
     with pytest.raises(ValueError, match="sigma or tau"):
         HalfNormal(sigma=1.0, tau=1.0)

@@ -66,7 +66,9 @@ class Laplace(Continuous):
 
     def cdf(self, value: Tensor) -> Tensor:
         z = (value - self.mu) / self.b
-        return 0.5 - 0.5 * z.sign() * torch.expm1(-z.abs())
+        # 0.5 exp(z) below the location, not 0.5 + 0.5 expm1(z), which cancels to 0 far out.
+        return torch.where(z < 0, 0.5 * torch.exp(z.clamp(max=0)),
+                           1 - 0.5 * torch.exp(-z.clamp(min=0)))
 
     def logcdf(self, value: Tensor) -> Tensor:
         z = (value - self.mu) / self.b

@@ -5,8 +5,9 @@ import math
 
 import torch
 from torch import Tensor
-from . import constraints
 
+from . import constraints
+from ._ndtr import ndtr
 from .distribution import Continuous, as_tensor_param
 
 __all__ = ["Normal"]
@@ -60,7 +61,7 @@ class Normal(Continuous):
         return -0.5 * z * z - self.sigma.log() - _HALF_LOG_2PI
 
     def cdf(self, value: Tensor) -> Tensor:
-        return torch.special.ndtr((value - self.mu) / self.sigma)
+        return ndtr((value - self.mu) / self.sigma)
 
     def logcdf(self, value: Tensor) -> Tensor:
         return torch.special.log_ndtr((value - self.mu) / self.sigma)

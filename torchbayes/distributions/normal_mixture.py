@@ -6,6 +6,7 @@ from torch import Tensor
 
 from . import constraints
 from ._broadcast import broadcast_parameters
+from ._ndtr import ndtr
 from .mixture import Mixture
 from .normal import Normal
 
@@ -75,4 +76,4 @@ class NormalMixture(Mixture):
 
     def cdf(self, value: Tensor) -> Tensor:
         z = (value.unsqueeze(-1) - self.mu) / self.sigma
-        return (self.w * torch.special.ndtr(z)).sum(-1)
+        return (self.w * ndtr(z)).sum(-1)

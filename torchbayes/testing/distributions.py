@@ -238,6 +238,9 @@ def check_logcdf(case: FamilyCase, dtype=torch.float64) -> None:
     _assert_close(distribution.cdf(values[:len(points)]),
                   frozen.cdf(values[:len(points)].double().numpy()), dtype, f"{case.id} cdf",
                   tolerance)
+    # The far tails' cdf keeps its relative digits too (a cancelling 1 + erf gives 0 there).
+    np.testing.assert_allclose(distribution.cdf(values[len(points):]).double().numpy(),
+                               frozen.cdf(tails), rtol=1e-6, atol=0, err_msg=f"{case.id} cdf")
     logcdf = distribution.logcdf(values)
     far = logcdf[len(points):]
     assert torch.isfinite(far).all(), f"{case.id}: logcdf {far} at {values[len(points):]}"

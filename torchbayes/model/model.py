@@ -109,6 +109,10 @@ class Model(nn.Module):
     # -- PyMC's books --------------------------------------------------------------------
     @property
     def dtype(self) -> torch.dtype:
+        """The floating dtype of the model's variables (``float()``/``double()`` change it)."""
+        for node in self.named_vars.values():
+            if isinstance(node, RandomVariable) and not node.is_observed:
+                return node.unconstrained.dtype
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor.is_floating_point():
                 return tensor.dtype
@@ -173,6 +177,12 @@ class Model(nn.Module):
         if not self.has_forward or self._forward_traced:
             return
         self._forward_traced = True
+        # Networks a forward() calls follow the variables' dtype (float64 by default), as the
+        # data do: an nn.Linear made in float32 would otherwise refuse float64 inputs.
+        dtype = self.dtype
+        for module in self.children():
+            if not isinstance(module, (RandomVariable, Data)):
+                module.to(dtype=dtype)
         evaluation = Evaluation(model=self)
         with self, evaluating(evaluation):
             self.forward(*self._forward_args, **self._forward_kwargs)

@@ -182,7 +182,23 @@ for _name, _op in _BINARY.items():
         setattr(Node, f"__r{_name}__", _reflected_method(_op))
 for _name, _op in _UNARY.items():
     setattr(Node, f"__{_name}__", _unary_method(_op))
-Node.__getitem__ = _binary_method(operator.getitem)
+
+
+def _as_index(index):
+    # Discrete variables hold integer values in floating tensors (torch's convention); as an
+    # index they must be integers, so ``mus[k]`` works for a Categorical ``k``.
+    if isinstance(index, Node) and getattr(index, "is_discrete", False):
+        return apply_op(torch.Tensor.long, (index,))
+    if isinstance(index, tuple):
+        return tuple(_as_index(item) for item in index)
+    return index
+
+
+def _getitem(self, index):
+    return apply_op(operator.getitem, (self, _as_index(index)))
+
+
+Node.__getitem__ = _getitem
 
 # Tensor methods a model commonly calls on a variable (``theta.sum()``, ``x.exp()``, ...).
 TENSOR_METHODS = (

@@ -4,6 +4,7 @@ import warnings
 from types import SimpleNamespace
 
 import numpy as np
+from scipy import stats
 import pytest
 import torch
 
@@ -357,3 +358,20 @@ def test_forward_with_control_flow_falls_back_per_chain_with_a_warning():
         single_logp, single_grad = function(points[row])
         torch.testing.assert_close(single_logp, logp[row])
         torch.testing.assert_close(single_grad, grad[row])
+
+
+def test_discrete_variable_indexes_as_integer():
+    """``mus[k]`` with a Categorical ``k``: the float-held value is used as an integer index."""
+    with tb.Model() as model:
+        mus = tb.Normal("mus", 0.0, 5.0, shape=3)
+        k = tb.Categorical("k", p=[0.2, 0.3, 0.5])
+        tb.Normal("y", mus[k], 1.0, observed=2.0)
+    density = model.logp_dlogp_function()
+    position = torch.randn(4, 4, dtype=torch.float64)
+    position[:, 3] = torch.tensor([0.0, 1.0, 2.0, 1.0])
+    logp, _ = density(position)
+    for row, value in zip(position.numpy(), logp):
+        index = int(row[3])
+        expected = (stats.norm.logpdf(row[:3], 0, 5).sum() + np.log([0.2, 0.3, 0.5][index])
+                    + stats.norm.logpdf(2.0, row[index], 1))
+        assert float(value) == pytest.approx(expected, rel=1e-12)

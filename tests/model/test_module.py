@@ -350,3 +350,22 @@ def test_set_data_names_an_unknown_container():
     model = _regression_with_data([1.0], [1.0])
     with pytest.raises(KeyError, match='"w" is not a tb.Data container'):
         tb.set_data({"w": [1.0]}, model=model)
+
+
+def test_forward_networks_follow_the_variables_dtype():
+    """DESIGN §1's Regression: an nn.Linear made in float32 runs in the float64 model."""
+    class Regression(tb.Model):
+        def __init__(self, d):
+            super().__init__()
+            self.w = tb.Normal(0.0, 1.0, shape=d)
+            self.sigma = tb.HalfNormal(1.0)
+            self.net = torch.nn.Linear(d, d)
+
+        def forward(self, X, y=None):
+            return tb.Normal("y", mu=self.net(X) @ self.w, sigma=self.sigma, observed=y)
+
+    X = torch.randn(20, 3, dtype=torch.float64)
+    model = Regression(3)
+    logp = model.log_prob(X, X.sum(1))
+    assert logp.dtype == torch.float64 and model.net.weight.dtype == torch.float64
+    assert torch.isfinite(logp)

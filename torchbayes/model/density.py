@@ -209,7 +209,7 @@ class DensityProgram:
         """values -> the family with parameters aligned to the batched value."""
         family = rv.family
         target = len(rv.shape) - len(rv.event_shape)
-        readers = {}
+        readers, constants = [], {}
         for key, value in rv._params.items():
             if isinstance(value, Node):
                 slot = self.slot[id(value)]
@@ -217,16 +217,14 @@ class DensityProgram:
                     constraint = family.arg_constraints.get(key)
                     event_dim = getattr(constraint, "event_dim", 0) if constraint else 0
                     pad = target - (self._point_values[id(value)].dim() - event_dim)
-                    readers[key] = (slot, max(pad, 0))
+                    readers.append((key, slot, max(pad, 0)))
                 else:
-                    readers[key] = (slot, None)
+                    readers.append((key, slot, None))
             elif isinstance(value, Tensor):
-                readers[key] = self._constant(getattr(rv, f"param_{key}"))
-            else:
-                readers[key] = value
-        node_keys = [k for k, v in readers.items() if isinstance(v, tuple)]
-        constants = {k: v for k, v in readers.items() if k not in node_keys}
-        return _FamilyBuilder(family, constants, [(k, *readers[k]) for k in node_keys])
+                constants[key] = self._constant(getattr(rv, f"param_{key}"))
+            else:  # a structural value (ZeroSumNormal's support_shape tuple) passes as it is
+                constants[key] = value
+        return _FamilyBuilder(family, constants, readers)
 
     def _term(self, node) -> Callable[[list, Tensor], Tensor]:
         read = self._reader(node)
@@ -422,6 +420,11 @@ class LogpDlogpFunction:
     free variables in the vector; the others are fixed with :meth:`set_extra_values`, which
     gives the conditional density compound steps use.
 
+    With ``compile=True`` the value and its gradient (``torch.func.grad``) are one
+    ``torch.compile`` graph, the backward included: several times faster per call on small
+    models, at a compile cost of seconds paid on the first call (and again for each new batch
+    size). Worth it for long runs; the default is eager.
+
     Examples
     --------
     >>> import torchbayes as tb
@@ -433,10 +436,19 @@ class LogpDlogpFunction:
     (torch.Size([4]), torch.Size([4, 1]))
     """
 
-    def __init__(self, model, grad_vars=None, jacobian: bool = True):
+    def __init__(self, model, grad_vars=None, jacobian: bool = True, compile: bool = False):
         self.program = DensityProgram(model, grad_vars=grad_vars, jacobian=jacobian)
         self.layout = self.program.layout
         self.size = self.layout.size
+        self._compiled = torch.compile(self._value_and_grad, dynamic=False) if compile else None
+
+    def _total(self, u: Tensor) -> tuple[Tensor, Tensor]:
+        logp = self.program.logp(u)
+        return logp.sum(), logp
+
+    def _value_and_grad(self, u: Tensor) -> tuple[Tensor, Tensor]:
+        grad, logp = torch.func.grad(self._total, has_aux=True)(u)
+        return logp, grad
 
     def set_extra_values(self, point: dict[str, Any]) -> None:
         self.program.set_extra_values(point)
@@ -449,11 +461,15 @@ class LogpDlogpFunction:
 
     def __call__(self, position: Tensor) -> tuple[Tensor, Tensor]:
         single = position.dim() == 1
-        u = (position.unsqueeze(0) if single else position).detach().requires_grad_(True)
-        with torch.enable_grad():
-            logp = self.program.logp(u)
-            (grad,) = torch.autograd.grad(logp.sum(), u)
-        logp = logp.detach()
+        u = position.unsqueeze(0) if single else position
+        if self._compiled is not None:
+            logp, grad = self._compiled(u.detach())
+        else:
+            u = u.detach().requires_grad_(True)
+            with torch.enable_grad():
+                logp = self.program.logp(u)
+                (grad,) = torch.autograd.grad(logp.sum(), u)
+            logp = logp.detach()
         return (logp[0], grad[0]) if single else (logp, grad)
 
 

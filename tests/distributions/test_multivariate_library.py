@@ -250,7 +250,7 @@ CASES = [
                points=[[1.0, -0.5, -0.25, -0.25], [0.0, 0.0, 0.0, 0.0], [3.0, -3.0, 2.0, -2.0]],
                outside=[[1.0, 0.0, 0.0, 0.0]], projection=lambda draws, p: (
                    draws[:, 0].double().numpy(), stats.norm(0, p["sigma"] * math.sqrt(0.75))),
-               invalid={"sigma": -1.0, "support_shape": 0.0}),
+               invalid={"sigma": -1.0}),
     FamilyCase(StickBreakingWeights, {"alpha": 2.5, "K": 4}, logpdf=_stick_breaking_logpdf,
                structural=("K",),
                points=[[0.2, 0.2, 0.2, 0.2, 0.2], [0.5, 0.25, 0.125, 0.0625, 0.0625],
@@ -335,6 +335,8 @@ def test_parameterisations_agree():
                         chols=_factors("chols")(torch.float64))
     with pytest.raises(ValueError, match="support_shape"):
         ZeroSumNormal(1.0)
+    with pytest.raises(ValueError, match="support_shape must be one length >= 1"):
+        ZeroSumNormal(1.0, support_shape=0)
     with pytest.raises(NotImplementedError, match="n_zerosum_axes=1"):
         ZeroSumNormal(1.0, n_zerosum_axes=2, support_shape=(3, 4))
     batched = ZeroSumNormal(torch.tensor([1.0, 2.0]), support_shape=4)

@@ -74,6 +74,8 @@ class KroneckerNormal(Continuous):
                        "chols": constraints.lower_cholesky,
                        "evds": constraints.dependent(is_discrete=False, event_dim=2),
                        "sigma": constraints.nonnegative}
+    # Lists of factors of different sizes: a model keeps them a list, one parameter a factor.
+    nested_params = {"covs": 0, "chols": 0, "evds": 0}
     support = constraints.real_vector
     has_rsample = True
 

@@ -35,7 +35,8 @@ class LKJCholeskyCov(Continuous):
         Dimension, ``>= 2``.
     sd_dist : Distribution
         Prior of the standard deviations (positive support), of batch shape ``()`` (one prior
-        for all ``n``) or ending in ``n``, e.g. ``Exponential(torch.ones(n))``.
+        for all ``n``) or ending in ``n`` (or 1), e.g. ``Exponential(torch.ones(n))``. In a
+        model its parameters may be model variables (``tb.Exponential.dist(lam)``).
 
     Examples
     --------
@@ -46,16 +47,20 @@ class LKJCholeskyCov(Continuous):
     tensor(-2.2877)
     """
 
-    arg_constraints = {"eta": constraints.positive, "n": constraints.positive_integer,
+    # n is structural (it sets the shapes): left out of arg_constraints, so a model
+    # passes it unconverted, as RandomWalk's steps; the constructor checks it.
+    arg_constraints = {"eta": constraints.positive,
                        "sd_dist": constraints.dependent(is_discrete=False, event_dim=1)}
+    # sd_dist's trailing axis (n, or 1 when shared) lies beyond this family's batch.
+    nested_params = {"sd_dist": 1}
     support = constraints.lower_cholesky
 
     def __init__(self, eta, n: int, sd_dist: Distribution, *, validate_args=False):
         self.n = int(n)
         sd_batch = sd_dist.batch_shape
-        if len(sd_batch) > 0 and sd_batch[-1] != self.n:
+        if len(sd_batch) > 0 and sd_batch[-1] not in (1, self.n):
             raise ValueError(f"LKJCholeskyCov: sd_dist must have batch shape () or ending in "
-                             f"n={self.n}, got {tuple(sd_batch)}")
+                             f"n={self.n} (or 1), got {tuple(sd_batch)}")
         self.sd_dist = sd_dist
         (eta,) = broadcast_parameters(eta)
         batch_shape = torch.broadcast_shapes(eta.shape, sd_batch[:-1])

@@ -44,7 +44,9 @@ class LKJCorrCholesky(Continuous):
     tensor(-0.2877)
     """
 
-    arg_constraints = {"n": constraints.positive_integer, "eta": constraints.positive}
+    # n is structural (it sets the shapes): left out of arg_constraints, so a model
+    # passes it unconverted, as RandomWalk's steps; the constructor checks it.
+    arg_constraints = {"eta": constraints.positive}
     support = constraints.corr_cholesky
 
     def __init__(self, n: int, eta=1.0, *, validate_args=False):

@@ -42,7 +42,9 @@ class StickBreakingWeights(Continuous):
     tensor(0.6931)
     """
 
-    arg_constraints = {"alpha": constraints.positive, "K": constraints.positive_integer}
+    # K is structural (it sets the shapes): left out of arg_constraints, so a model
+    # passes it unconverted, as RandomWalk's steps; the constructor checks it.
+    arg_constraints = {"alpha": constraints.positive}
     support = constraints.simplex
     has_rsample = True
 

@@ -34,8 +34,8 @@ class ZeroSumNormal(Continuous):
         Number of trailing axes that sum to zero; only ``1`` (the last axis) for now, since
         the zero-sum constraint and transform act on one axis.
     support_shape : int or tuple of int
-        ``(K,)``, the length of the zero-sum axis. Required: the family does not see the
-        variable's ``shape``.
+        ``(K,)``, the length of the zero-sum axis. Required for a bare distribution; a model
+        variable reads it from its ``shape``, ``dims`` or ``observed`` when it is not given.
 
     Examples
     --------
@@ -45,9 +45,9 @@ class ZeroSumNormal(Continuous):
     tensor(-2.5879)
     """
 
-    arg_constraints = {"sigma": constraints.positive,
-                       "n_zerosum_axes": constraints.positive_integer,
-                       "support_shape": constraints.positive_integer}
+    # n_zerosum_axes and support_shape are structural (they set the shapes): left out of
+    # arg_constraints, so a model passes them unconverted, as RandomWalk's steps.
+    arg_constraints = {"sigma": constraints.positive}
     support = constraints.sum_to_zero
     has_rsample = True
 
@@ -56,16 +56,23 @@ class ZeroSumNormal(Continuous):
             raise NotImplementedError("ZeroSumNormal: only n_zerosum_axes=1 (the last axis) is "
                                       f"supported, got {n_zerosum_axes}")
         if support_shape is None:
-            raise ValueError("ZeroSumNormal: give support_shape, the length of the zero-sum axis")
+            raise ValueError("ZeroSumNormal: give support_shape, the length of the zero-sum axis "
+                             "(a model variable reads it from shape=, dims= or observed=)")
         if isinstance(support_shape, Tensor):
             support_shape = support_shape.long().tolist()
         size = (int(support_shape),) if isinstance(support_shape, (int, float)) \
             else tuple(int(s) for s in support_shape)
-        if len(size) != 1:
-            raise ValueError(f"ZeroSumNormal: support_shape must have one entry, got {size}")
+        if len(size) != 1 or size[0] < 1:
+            raise ValueError(f"ZeroSumNormal: support_shape must be one length >= 1, got {size}")
         (self.sigma,) = broadcast_parameters(sigma)
         self.n_zerosum_axes = 1
         super().__init__(self.sigma.shape, torch.Size(size), validate_args=validate_args)
+
+    @classmethod
+    def support_shape_from_shape(cls, shape: torch.Size, params: dict) -> tuple[int, ...]:
+        """``support_shape`` of a variable of ``shape`` (the model layer asks when none is
+        given): its last ``n_zerosum_axes`` axes, as PyMC reads it."""
+        return tuple(shape[len(shape) - int(params.get("n_zerosum_axes", 1)):])
 
     @property
     def mean(self) -> Tensor:

@@ -17,7 +17,9 @@ A family opts in with class attributes read here and by ``scripts/generate_front
     tensors). ``extra`` is how many trailing batch axes a *single* distribution there has beyond
     the family's batch (``Mixture``'s one batched component: 1, the component axis); its
     parameters count them as event dimensions, so a chain axis goes in front of them, and one
-    without them (a scale shared by the components) gets them as singletons.
+    without them (a scale shared by the components) gets them as singletons. The items of a
+    sequence of tensors (``KroneckerNormal``'s ``covs``) each take the constraint the family
+    declares for ``name``.
 ``parameter_constraints(params)`` (classmethod, optional)
     Constraints of parameters the class cannot list (``CustomDist``'s ``dist_params_<i>``,
     a wrapped torch family's names): their event dimensions place the chain axis.
@@ -37,7 +39,7 @@ import torch
 from torch import Tensor
 
 from ..distributions import check_parameters, constraints
-from .context import active_evaluation, current_model
+from .context import active_evaluation
 from .node import Node, _value_in, map_nodes
 from .random_variable import RandomVariable, as_data_tensor
 from .recipe import DistributionRecipe, bind_arguments
@@ -120,23 +122,25 @@ class _Flattener:
         for name, value in keywords.items():
             if name in nested:
                 kwargs[name] = self.nested(value, prefix + name, label + name,
-                                           extra + nested[name])
+                                           extra + nested[name], known.get(name))
             else:
                 kwargs[name] = self.slot(value, prefix + name, label + name, known.get(name),
                                          extra)
         return _Built(family, args, kwargs)
 
-    def nested(self, value: Any, key: str, label: str, extra: int) -> Any:
+    def nested(self, value: Any, key: str, label: str, extra: int, constraint=None) -> Any:
+        """``constraint``: the family's for this parameter (of each item of a sequence of
+        tensors, such as KroneckerNormal's ``covs``); ``real`` when it declares none."""
         if isinstance(value, DistributionRecipe):
             positional, keywords, _ = bind_arguments(value.family, value.args, value.kwargs)
             return self.family(value.family, positional, keywords, key + "_", label + ".",
                                extra)
         if isinstance(value, (list, tuple)):  # items of a sequence carry no extra axis
-            items = [self.nested(item, f"{key}_{i}", f"{label}[{i}]", 0)
+            items = [self.nested(item, f"{key}_{i}", f"{label}[{i}]", 0, constraint)
                      for i, item in enumerate(value)]
             return items if isinstance(value, list) else tuple(items)
         if isinstance(value, (Node, Tensor, Number, np.ndarray)) and not isinstance(value, bool):
-            return self.slot(value, key, label, constraints.real, extra)
+            return self.slot(value, key, label, constraint or constraints.real, extra)
         if isinstance(value, torch.distributions.Distribution):
             return _in_dtype(value, self.dtype)
         return value  # anything else: a constant
@@ -204,20 +208,6 @@ def _bound_values(positional: list, keywords: dict) -> dict:
     return values
 
 
-def _shape_hint(observed, shape, dims) -> torch.Size | None:
-    """The variable's shape as far as it is known before its family is built."""
-    if shape is not None:
-        return torch.Size((shape,) if isinstance(shape, int) else shape)
-    if dims is not None:
-        model = current_model()
-        names = (dims,) if isinstance(dims, str) else tuple(dims)
-        if model is not None and all(name in model.coords for name in names):
-            return torch.Size(len(model.coords[name]) for name in names)
-    if observed is not None and not isinstance(observed, Node):
-        return torch.Size(observed.shape if hasattr(observed, "shape") else np.shape(observed))
-    return None
-
-
 class ComposedVariable(RandomVariable):
     """A random variable whose family takes distributions as parameters (see the module).
 
@@ -234,11 +224,6 @@ class ComposedVariable(RandomVariable):
     >>> sorted(y.family.arg_constraints)
     ['comp_dists_0_mu', 'comp_dists_0_sigma', 'comp_dists_1_mu', 'comp_dists_1_sigma', 'w']
     """
-
-    def __init__(self, *args, observed=None, shape=None, dims=None, **kwargs):
-        if not getattr(self, "_recorded", False):
-            self._shape_hint = _shape_hint(observed, shape, dims)
-        super().__init__(*args, observed=observed, shape=shape, dims=dims, **kwargs)
 
     def _bind_parameters(self, args, kwargs, dtype) -> dict[str, Any]:
         family = type(self).family

@@ -238,7 +238,7 @@ class InverseGamma(RandomVariable):
     family = dists.InverseGamma
 
 
-class KroneckerNormal(RandomVariable):
+class KroneckerNormal(ComposedVariable):
     family = dists.KroneckerNormal
 
 
@@ -246,7 +246,7 @@ class Kumaraswamy(RandomVariable):
     family = dists.Kumaraswamy
 
 
-class LKJCholeskyCov(RandomVariable):
+class LKJCholeskyCov(ComposedVariable):
     family = dists.LKJCholeskyCov
 
 

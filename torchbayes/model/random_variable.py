@@ -55,6 +55,20 @@ def as_data_tensor(value, dtype: torch.dtype, name: str) -> Tensor:
     return tensor.to(dtype) if dtype is not None else tensor
 
 
+def _shape_hint(observed, shape, dims) -> torch.Size | None:
+    """The variable's shape as far as it is known before its family is built."""
+    if shape is not None:
+        return torch.Size((shape,) if isinstance(shape, int) else shape)
+    if dims is not None:
+        model = current_model()
+        names = (dims,) if isinstance(dims, str) else tuple(dims)
+        if model is not None and all(name in model.coords for name in names):
+            return torch.Size(len(model.coords[name]) for name in names)
+    if observed is not None and not isinstance(observed, Node):
+        return torch.Size(observed.shape if hasattr(observed, "shape") else np.shape(observed))
+    return None
+
+
 def _has_dependent_support(family: type[Distribution]) -> bool:
     return isinstance(inspect.getattr_static(family, "support"), _DependentProperty)
 
@@ -114,6 +128,7 @@ class RandomVariable(nn.Module, Node):
         self._model_ref = None
         self.dims = (dims,) if isinstance(dims, str) else tuple(dims) if dims is not None else None
         self.total_size = total_size
+        self._shape_hint = _shape_hint(observed, shape, dims)
         dtype = model.dtype if model is not None else DEFAULT_DTYPE
         self._params = self._bind_parameters(args, kwargs, dtype)
         distribution = self.build_distribution()
@@ -142,6 +157,11 @@ class RandomVariable(nn.Module, Node):
         params.pop("validate_args", None)
         for key in [k for k, p in signature.parameters.items() if p.kind == p.VAR_KEYWORD]:
             params.update(params.pop(key, {}))
+        if hasattr(self.family, "support_shape_from_shape") \
+                and params.get("support_shape") is None and self._shape_hint is not None:
+            # The family cannot see shape= (ZeroSumNormal's K); it reads it from the shape.
+            params["support_shape"] = self.family.support_shape_from_shape(self._shape_hint,
+                                                                           params)
         constraints = self.family.arg_constraints
         converted = {}
         for key, value in params.items():

@@ -13,7 +13,7 @@ import torch
 
 import torchbayes as tb
 from torchbayes import distributions as dists
-from torchbayes.transforms import biject_to
+from torchbayes.transforms import PackedCorrelationTransform, biject_to
 
 F64 = torch.float64
 CHOLESKY = torch.tensor([[1.5, 0.0, 0.0], [0.4, 0.8, 0.0], [-0.3, 0.2, 1.1]], dtype=F64)
@@ -168,3 +168,27 @@ def test_a_tuple_support_shape_is_a_constant_of_the_density():
     torch.testing.assert_close(logp, dists.ZeroSumNormal(_t(0.8), support_shape=4)
                                .log_prob(_t(value)))
     _batch_equals_singles(model)
+
+
+# -- LKJCorr: a bijection onto positive definite correlation matrices --------------------------
+def test_lkj_corr_transform_reaches_only_positive_definite_matrices():
+    with tb.Model() as model:
+        corr = tb.LKJCorr("corr", n=4, eta=2.0)
+    assert isinstance(corr.transform, PackedCorrelationTransform)
+    density = model.logp_dlogp_function()
+    torch.manual_seed(2)
+    logp, grad = density(3.0 * torch.randn(64, density.size, dtype=F64))
+    assert torch.isfinite(logp).all() and torch.isfinite(grad).all()
+
+
+def test_lkj_corr_nuts_draws_have_the_beta_marginals():
+    """(r + 1) / 2 ~ Beta(b, b), b = eta - 1 + n / 2: the transform's Jacobian is right."""
+    eta, n = 2.0, 3
+    with tb.Model() as model:
+        tb.LKJCorr("corr", n=n, eta=eta)
+    idata = tb.sample(draws=300, tune=300, chains=2, random_seed=4, progressbar=False,
+                      model=model)
+    draws = idata.posterior["corr"].values.reshape(-1, 3)
+    variance = 1 / (2 * eta + n - 1)  # of r under Beta(b, b) mapped to (-1, 1)
+    assert np.abs(draws.mean(0)).max() < 0.1
+    np.testing.assert_allclose(draws.var(0), variance, rtol=0.25)

@@ -24,6 +24,7 @@ from torchbayes.transforms import (
     IntervalTransform,
     LowerBoundTransform,
     OrderedTransform,
+    PackedCorrelationTransform,
     UpperBoundTransform,
     ZeroSumTransform,
     biject_to,
@@ -79,6 +80,8 @@ CASES = [
     Case("ordered_vector", constraints.ordered_vector, (4,)),
     Case("sum_to_zero", constraints.sum_to_zero, (3,)),
     Case("corr_cholesky", constraints.corr_cholesky, (6,), _strict_lower_triangle),
+    # LKJCorr's support: n = 4, the packed upper triangle is the whole value
+    Case("packed_correlation", constraints.packed_correlation, (6,)),
     Case("lower_cholesky", constraints.lower_cholesky, (6,), _lower_triangle, (3, 3)),
     Case("positive_definite", constraints.positive_definite, (6,), _lower_triangle, (3, 3)),
     Case("positive_semidefinite", constraints.positive_semidefinite, (3,), _lower_triangle,
@@ -323,6 +326,7 @@ def test_defaults_and_equality():
     assert biject_to(constraints.sum_to_zero) == ZeroSumTransform()
     assert biject_to(constraints.lower_cholesky) == CholeskyCovTransform()
     assert biject_to(constraints.positive_definite) == CovarianceTransform()
+    assert biject_to(constraints.packed_correlation) == PackedCorrelationTransform()
     assert IntervalTransform(0.0, 1.0).with_cache(1)._cache_size == 1
 
 

@@ -11,6 +11,8 @@ Example
 tensor(True)
 >>> constraints.sum_to_zero.check(torch.tensor([1.0, -0.25, -0.75]))
 tensor(True)
+>>> constraints.packed_correlation.check(torch.tensor([0.9, 0.9, -0.9]))
+tensor(False)
 """
 import math
 
@@ -56,7 +58,7 @@ __all__ = [
     "dependent_property", "greater_than", "greater_than_eq", "half_open_interval", "independent",
     "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
     "lower_triangular", "multinomial", "nonnegative", "nonnegative_integer", "one_hot",
-    "ordered_vector", "positive", "positive_definite", "positive_integer",
+    "ordered_vector", "packed_correlation", "positive", "positive_definite", "positive_integer",
     "positive_semidefinite", "real", "real_vector", "simplex", "square", "stack",
     "sum_to_zero", "symmetric", "unit_interval",
 ]
@@ -97,6 +99,29 @@ class _SumToZero(Constraint):
         return value.sum(dim=-1).abs() <= tolerance
 
 
+class _PackedCorrelation(Constraint):
+    """Correlation matrices given by their ``n (n - 1) / 2`` entries above the diagonal
+    (row-major, ``torch.triu_indices(n, n, 1)``; LKJCorr's values): positive definite.
+
+    Example
+    -------
+    >>> _PackedCorrelation().check(torch.tensor([[0.5, 0.5, 0.5], [0.9, 0.9, -0.9]]))
+    tensor([ True, False])
+    """
+
+    event_dim = 1
+
+    def check(self, value: Tensor) -> Tensor:
+        # m = n (n - 1) / 2  ->  n = (1 + sqrt(8 m + 1)) / 2
+        size = (1 + math.isqrt(8 * value.shape[-1] + 1)) // 2
+        rows, columns = torch.triu_indices(size, size, 1, device=value.device)
+        upper = value.new_zeros(value.shape[:-1] + (size, size))
+        upper[..., rows, columns] = value
+        matrix = upper + upper.transpose(-1, -2) + torch.eye(size, dtype=value.dtype,
+                                                             device=value.device)
+        return (value.abs() < 1).all(-1) & (torch.linalg.cholesky_ex(matrix).info == 0)
+
+
 class _Circular(_Interval):
     """Angles in ``[-pi, pi]`` (the von Mises support), an interval with a name of its own.
 
@@ -115,4 +140,5 @@ class _Circular(_Interval):
 
 ordered_vector = _OrderedVector()
 sum_to_zero = _SumToZero()
+packed_correlation = _PackedCorrelation()
 circular = _Circular()

@@ -26,10 +26,10 @@ class LKJCorr(Continuous):
               + \log\Gamma\bigl(\eta + \tfrac{n - 1 - k}{2}\bigr)\bigr]
               - (n - 1) \log\Gamma\bigl(\eta + \tfrac{n - 1}{2}\bigr)
 
-    ``-inf`` where ``C(c)`` is not positive definite. The default transform is PyMC's
-    (each entry to ``(-1, 1)``), so a sampler can propose non-positive-definite matrices and
-    see ``-inf``; :class:`LKJCorrCholesky` has a bijective transform and is the better
-    choice for free correlation matrices. :meth:`matrix` unpacks values.
+    ``-inf`` where ``C(c)`` is not positive definite. The support is
+    ``constraints.packed_correlation``, whose default transform goes through the Cholesky
+    factor (:class:`~torchbayes.transforms.PackedCorrelationTransform`), so every
+    unconstrained point is a positive definite matrix. :meth:`matrix` unpacks values.
 
     Parameters
     ----------
@@ -54,7 +54,7 @@ class LKJCorr(Continuous):
     # n is structural (it sets the shapes): left out of arg_constraints, so a model
     # passes it unconverted, as RandomWalk's steps; the constructor checks it.
     arg_constraints = {"eta": constraints.positive}
-    support = constraints.independent(constraints.interval(-1.0, 1.0), 1)
+    support = constraints.packed_correlation
 
     def __init__(self, n: int, eta=1.0, *, validate_args=False):
         if int(n) < 2:

@@ -29,6 +29,7 @@ from .bounded import LowerBoundTransform as LowerBoundTransform
 from .bounded import UpperBoundTransform as UpperBoundTransform
 from .cholesky import CholeskyCovTransform as CholeskyCovTransform
 from .cholesky import CovarianceTransform as CovarianceTransform
+from .correlation import PackedCorrelationTransform as PackedCorrelationTransform
 from .ordered import OrderedTransform as OrderedTransform
 from .registry import biject_to as biject_to
 from .registry import transform_to as transform_to
@@ -37,6 +38,7 @@ from .zero_sum import ZeroSumTransform as ZeroSumTransform
 __all__ = [
     "AffineTransform", "CholeskyCovTransform", "ComposeTransform", "CorrCholeskyTransform",
     "CovarianceTransform", "ExpTransform", "IndependentTransform", "IntervalTransform",
-    "LowerBoundTransform", "OrderedTransform", "SigmoidTransform", "StickBreakingTransform",
+    "LowerBoundTransform", "OrderedTransform", "PackedCorrelationTransform", "SigmoidTransform",
+    "StickBreakingTransform",
     "Transform", "UpperBoundTransform", "ZeroSumTransform", "biject_to", "transform_to",
 ]

@@ -2,8 +2,9 @@
 
 Both start as delegates to torch's registries for every constraint torch handles, so any
 torch constraint keeps working; torchbayes then registers its own defaults on top (bounds
-that are tensors with a chain axis, ordered vectors, zero sums, packed covariance factors).
-``docs/notes/transforms.md`` has the table. Registries dispatch on the constraint's class.
+that are tensors with a chain axis, ordered vectors, zero sums, packed covariance factors and
+correlation matrices). ``docs/notes/transforms.md`` has the table. Registries dispatch on the
+constraint's class.
 
 ``transform_to`` agrees with ``biject_to`` except where torch's optimiser choice differs on
 purpose: the simplex (softmax), ``lower_cholesky`` and ``positive_definite`` (a full
@@ -30,6 +31,7 @@ from torch.distributions.transforms import Transform
 from ..distributions import constraints
 from .bounded import IntervalTransform, LowerBoundTransform, UpperBoundTransform
 from .cholesky import CholeskyCovTransform, CovarianceTransform
+from .correlation import PackedCorrelationTransform
 from .ordered import OrderedTransform
 from .zero_sum import ZeroSumTransform
 
@@ -123,6 +125,12 @@ def _sum_to_zero(constraint: Constraint) -> Transform:
 @transform_to.register(constraints.corr_cholesky)
 def _corr_cholesky(constraint: Constraint) -> Transform:
     return torch_transforms.CorrCholeskyTransform()
+
+
+@biject_to.register(constraints.packed_correlation)
+@transform_to.register(constraints.packed_correlation)
+def _packed_correlation(constraint: Constraint) -> Transform:
+    return PackedCorrelationTransform()
 
 
 @biject_to.register(constraints.lower_cholesky)

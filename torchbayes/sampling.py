@@ -136,6 +136,17 @@ def _default_var_names(model) -> list[str]:
     return [rv.name for rv in model.free_RVs] + imputed + [d.name for d in model.deterministics]
 
 
+def _stored_names(model, var_names) -> list[str]:
+    # Checked before sampling: a typo must not cost the run its draws.
+    model.trace_forward()   # a forward() model declares its variables when first run
+    names = list(var_names or _default_var_names(model))
+    unknown = [name for name in names if name not in model.named_vars]
+    if unknown:
+        raise KeyError(f"var_names: {unknown} are not variables of the model; it has "
+                       f"{list(model.named_vars)}")
+    return names
+
+
 def _dims(model) -> dict[str, tuple[str, ...]]:
     return {name: node.dims for name, node in model.named_vars.items()
             if getattr(node, "dims", None)}
@@ -245,6 +256,7 @@ def _sample(model, draws, tune, chains, step, init, target_accept, random_seed, 
     if init not in INIT_METHODS:
         raise ValueError(f"init must be one of {sorted(INIT_METHODS)}, got {init!r}")
     jitter, metric = INIT_METHODS[init]
+    var_names = _stored_names(model, var_names)
     density = model.logp_dlogp_function(compile=compile)
     generator = _generator(random_seed, model.device)
     kernel, adaptation = _step_plan(model, step, tune=tune, metric=metric,
@@ -274,7 +286,7 @@ def _sample(model, draws, tune, chains, step, init, target_accept, random_seed, 
              "interrupted": int(result.interrupted), "sampler": type(kernel).__name__,
              "init": init}
     idata_kwargs = idata_kwargs or {}
-    idata = build_inference_data(model, result, list(var_names or _default_var_names(model)),
+    idata = build_inference_data(model, result, var_names,
                                  log_likelihood=bool(idata_kwargs.get("log_likelihood")),
                                  attrs=attrs, kernel=kernel)
     return (idata, result.state_dict()) if return_state else idata

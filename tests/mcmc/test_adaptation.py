@@ -10,7 +10,7 @@ from torchbayes.mcmc.adaptation import (
     WindowAdaptation, dual_averaging_final, dual_averaging_init, dual_averaging_update,
     fisher_final, fisher_init, fisher_initial_inverse_mass_matrix, fisher_schedule,
     fisher_switch, fisher_update, schedule_windows, stan_schedule, welford_final, welford_init,
-    welford_update)
+    welford_pool, welford_update)
 
 
 
@@ -230,3 +230,26 @@ def test_window_adaptation_runs_its_schedule(metric):
 def test_window_adaptation_rejects_unknown_metric():
     with pytest.raises(ValueError, match="metric"):
         WindowAdaptation(100, metric="full")
+
+
+def test_pooled_moments_equal_those_of_all_draws_together():
+    """Chan's parallel combination: pooling C chains' Welford states equals one pass over all
+    their draws (diagonal and dense), and every chain gets the pooled estimate."""
+    generator = torch.Generator().manual_seed(7)
+    draws = torch.randn(4, 30, 3, generator=generator, dtype=torch.float64) * torch.tensor(
+        [1.0, 2.0, 0.5], dtype=torch.float64) + torch.arange(4, dtype=torch.float64)[:, None, None]
+    everything = draws.reshape(-1, 3).numpy()
+    for dense in (False, True):
+        state = welford_init(4, 3, dense=dense)
+        for i in range(30):
+            state = welford_update(state, draws[:, i])
+        pooled = welford_final(welford_pool(state), regularize=False)
+        expected = np.cov(everything, rowvar=False) if dense else everything.var(0, ddof=1)
+        for chain in range(4):
+            np.testing.assert_allclose(pooled[chain].numpy(), expected, rtol=1e-12)
+
+
+def test_dense_adaptation_pools_chains_by_default():
+    assert WindowAdaptation(100, metric="dense").pool_chains
+    assert not WindowAdaptation(100, metric="diag").pool_chains
+    assert not WindowAdaptation(100, metric="dense", pool_chains=False).pool_chains

@@ -21,6 +21,7 @@ from .schedule import stan_schedule as stan_schedule
 from .welford import WelfordState as WelfordState
 from .welford import welford_final as welford_final
 from .welford import welford_init as welford_init
+from .welford import welford_pool as welford_pool
 from .welford import welford_update as welford_update
 from .window_adaptation import WindowAdaptation as WindowAdaptation
 from .window_adaptation import WindowAdaptationState as WindowAdaptationState
@@ -30,5 +31,5 @@ __all__ = [
     "WindowAdaptation", "WindowAdaptationState", "dual_averaging_final", "dual_averaging_init",
     "dual_averaging_restart", "dual_averaging_update", "fisher_final", "fisher_init",
     "fisher_initial_inverse_mass_matrix", "fisher_schedule", "fisher_switch", "fisher_update",
-    "schedule_windows", "stan_schedule", "welford_final", "welford_init", "welford_update",
+    "schedule_windows", "stan_schedule", "welford_final", "welford_init", "welford_pool", "welford_update",
 ]

@@ -25,7 +25,7 @@ from .dual_averaging import (DualAveragingState, dual_averaging_init, dual_avera
 from .fisher import (FisherState, fisher_final, fisher_init, fisher_initial_inverse_mass_matrix,
                      fisher_switch, fisher_update)
 from .schedule import AdaptationSchedule, fisher_schedule, stan_schedule
-from .welford import WelfordState, welford_final, welford_init, welford_update
+from .welford import WelfordState, welford_final, welford_init, welford_pool, welford_update
 
 __all__ = ["WindowAdaptation", "WindowAdaptationState"]
 
@@ -56,6 +56,11 @@ class WindowAdaptation:
         Defaults to PyMC's ``0.25 / d ** 0.25``.
     init_buffer, term_buffer, base_window : int
         Stan's window settings (used by ``"diag"`` and ``"dense"``).
+    pool_chains : bool, optional
+        Estimate the mass matrix from the draws of all chains together (one metric for the
+        batch) instead of each chain's own. Default: pooled for ``"dense"``, where one chain's
+        short window cannot estimate a d x d covariance (rank-deficient below d draws), and
+        per chain for ``"diag"``, as Stan does.
 
     Examples
     --------
@@ -71,7 +76,8 @@ class WindowAdaptation:
 
     def __init__(self, tune: int, *, metric: str = "diag", target_accept: float = 0.8,
                  initial_step_size: Optional[Union[float, Tensor]] = None,
-                 init_buffer: int = 75, term_buffer: int = 50, base_window: int = 25):
+                 init_buffer: int = 75, term_buffer: int = 50, base_window: int = 25,
+                 pool_chains: Optional[bool] = None):
         if metric not in _METRICS:
             raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
         if not 0.0 < target_accept < 1.0:
@@ -80,6 +86,7 @@ class WindowAdaptation:
         self.metric = metric
         self.target_accept = float(target_accept)
         self.initial_step_size = initial_step_size
+        self.pool_chains = metric == "dense" if pool_chains is None else bool(pool_chains)
         if metric == "fisher":
             self.schedule: AdaptationSchedule = fisher_schedule(self.tune)
         else:
@@ -142,7 +149,8 @@ class WindowAdaptation:
             if self._slow[iteration]:
                 estimator = welford_update(estimator, kernel_state.position)
             if self._window_end[iteration]:
-                inverse_mass_matrix = welford_final(estimator)
+                inverse_mass_matrix = welford_final(
+                    welford_pool(estimator) if self.pool_chains else estimator)
                 chains, dim = kernel_state.position.shape
                 estimator = welford_init(chains, dim, dense=self.metric == "dense",
                                          device=inverse_mass_matrix.device)

@@ -83,7 +83,7 @@ def run_torchbayes(spec: dict) -> dict:
     model = torchbayes_model(name, peer_models.make_data(name))
     idata = tb.sample(draws=spec["draws"], tune=spec["tune"], chains=spec["chains"],
                       random_seed=spec["seed"], init=spec["init"], progressbar=False,
-                      discard_tuned_samples=False, model=model)
+                      discard_tuned_samples=False, model=model, compile=spec["compile"])
     wall = time.perf_counter() - began
     stats, warmup = idata.sample_stats, idata.warmup_sample_stats
     posterior = {v: idata.posterior[v].values for v in peer_models.FREE_VARS[name]}
@@ -94,7 +94,7 @@ def run_torchbayes(spec: dict) -> dict:
         grad_evals_total=int(warmup["n_steps"].values.sum() + stats["n_steps"].values.sum()),
         divergences=int(stats["diverging"].values.sum()),
         mean_tree_depth=float(stats["tree_depth"].values.mean()),
-        threads=spec["threads"], init=spec["init"],
+        threads=spec["threads"], init=spec["init"], compile=spec["compile"],
     )
     result["compile_time_s"] = wall - result["sampling_time_s"]
     result.update(peer_runs.summarize(name, posterior))
@@ -142,24 +142,26 @@ def _fmt(value, digits=3):
 
 
 def table(rows: list[dict]) -> str:
-    """Markdown: one line per (model, runner), with torchbayes' ESS/s ratio to each peer."""
+    """Markdown: one line per (model, runner), with the ESS/s of torchbayes (4 chains, eager and
+    compiled) divided by this runner's."""
     lines = ["| model | runner | settings | wall s | compile s | min ESS | ESS/s | grad evals | "
-             "grad/s | div | R-hat | tb ESS/s ÷ this |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "grad/s | div | R-hat | tb eager ÷ this | tb compiled ÷ this |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for model in dict.fromkeys(r["model"] for r in rows):
         group = [r for r in rows if r["model"] == model]
-        ours = [r for r in group if str(r.get("peer", "")).startswith("torchbayes")
-                and r.get("ess_per_s")]
-        reference = ours[0]["ess_per_s"] if ours else None
+        reference = {label: next((r["ess_per_s"] for r in group if r.get("peer") == label
+                                  and r.get("ess_per_s")), None)
+                     for label in ("torchbayes", "torchbayes compiled")}
         for r in group:
-            ratio = (reference / r["ess_per_s"]) if reference and r.get("ess_per_s") else None
+            ratios = [_fmt(ours / r["ess_per_s"]) if ours and r.get("ess_per_s") else "–"
+                      for ours in reference.values()]
             settings = f'{r.get("chains")}x({r.get("tune")}+{r.get("draws")})'
             lines.append(
                 f'| {model} | {r.get("peer")} | {settings} | {_fmt(r.get("wall_time_s"))} | '
                 f'{_fmt(r.get("compile_time_s"))} | {_fmt(r.get("min_ess_bulk"), 4)} | '
                 f'{_fmt(r.get("ess_per_s"))} | {_fmt(r.get("grad_evals_total"))} | '
                 f'{_fmt(r.get("grad_evals_per_s"))} | {_fmt(r.get("divergences"))} | '
-                f'{_fmt(r.get("max_rhat"), 4)} | {_fmt(ratio)} |'
+                f'{_fmt(r.get("max_rhat"), 4)} | {ratios[0]} | {ratios[1]} |'
                 + (f' {r.get("status")}: {r.get("error", "")[:60]}' if r.get("status") == "error"
                    else ""))
     return "\n".join(lines)
@@ -177,6 +179,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for torchbayes")
     parser.add_argument("--init", default="jitter+adapt_diag")
+    parser.add_argument("--modes", default="eager,compiled",
+                        help="torchbayes density modes to run: eager, compiled or both")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--peers-dir", default=DEFAULT_PEERS_DIR)
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
@@ -195,12 +199,16 @@ def main(argv=None) -> int:
     os.makedirs(args.out_dir, exist_ok=True)
     models = [m for m in args.models.split(",") if m]
     rows = []
+    variants = [(args.chains, mode) for mode in args.modes.split(",")]
+    variants += [(int(c), mode) for c in args.chains_tb.split(",") if c
+                 for mode in args.modes.split(",")]
     for model in models:
-        for chains in [args.chains] + [int(c) for c in args.chains_tb.split(",") if c]:
-            label = "torchbayes" if chains == args.chains else f"torchbayes ({chains} chains)"
+        for chains, mode in variants:
+            label = "torchbayes" + ("" if mode == "eager" else f" {mode}") + (
+                "" if chains == args.chains else f" ({chains} chains)")
             spec = dict(model=model, chains=chains, tune=args.tune, draws=args.draws,
                         seed=args.seed, threads=args.threads, init=args.init, label=label,
-                        peers_dir=args.peers_dir)
+                        peers_dir=args.peers_dir, compile=mode == "compiled")
             row = _in_worker(spec, args.timeout)
             print(json.dumps({k: row.get(k) for k in ("peer", "model", "wall_time_s",
                                                       "min_ess_bulk", "ess_per_s", "status")}))

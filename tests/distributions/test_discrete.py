@@ -8,11 +8,7 @@ import torch
 from scipy import stats
 
 from torchbayes.distributions import Bernoulli, Binomial, Categorical, Poisson
-from torchbayes.testing import (
-    FamilyCase, check_batch_shapes, check_goodness_of_fit, check_gradients,
-    check_invalid_parameters, check_log_prob, check_logcdf, check_out_of_support,
-    check_sample_moments,
-)
+from torchbayes.testing import FamilyCase, conformance_suite
 
 
 def _categorical(p):
@@ -46,57 +42,7 @@ CASES = [
                outside=(4.0,), invalid={"logit_p": [0.0, float("nan")]},
                name="Categorical-logit_p"),
 ]
-IDS = [case.id for case in CASES]
-DTYPES = [torch.float64, torch.float32]
-
-
-def _rows(predicate):
-    rows = [case for case in CASES if predicate(case)]
-    return pytest.mark.parametrize("case", rows, ids=[case.id for case in rows])
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_log_prob(case, dtype):
-    check_log_prob(case, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@_rows(lambda case: case.has_cdf)
-def test_logcdf(case, dtype):
-    check_logcdf(case, dtype)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_gradients(case):
-    check_gradients(case)
-
-
-@_rows(lambda case: case.moments)
-def test_sample_moments(case):
-    check_sample_moments(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_goodness_of_fit(case):
-    check_goodness_of_fit(case)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_batch_shapes(case, dtype):
-    check_batch_shapes(case, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_out_of_support(case, dtype):
-    check_out_of_support(case, dtype)
-
-
-@_rows(lambda case: bool(case.invalid))
-def test_invalid_parameters(case):
-    check_invalid_parameters(case)
+TestConformance = conformance_suite(CASES)
 
 
 def test_logit_and_probability_parameterisations_agree():

@@ -19,9 +19,8 @@ from torchbayes.distributions import (
 )
 from torchbayes.distributions._special import betainc, log_betainc, log_betaincc
 from torchbayes.testing import (
-    FamilyCase, check_batch_shapes, check_goodness_of_fit, check_gradients,
-    check_invalid_parameters, check_log_prob, check_logcdf, check_out_of_support,
-    check_sample_moments,
+    FamilyCase, check_batch_shapes, check_gradients, check_invalid_parameters, check_log_prob,
+    check_logcdf, check_out_of_support, check_sample_moments, conformance_suite,
 )
 
 SUPPORT = np.arange(0, 400)
@@ -230,65 +229,16 @@ TAIL_CASES = [
                logpdf=_ordered_mpmath(_normal_cdf), points=(0.0, 1.0, 2.0, 3.0),
                moments=False, name="OrderedProbit-far-tail"),
 ]
-IDS = [case.id for case in CASES]
 DTYPES = [torch.float64, torch.float32]
+TestConformance = conformance_suite(CASES, DTYPES)
 
-
-def _rows(predicate):
-    rows = [case for case in CASES if predicate(case)]
-    return pytest.mark.parametrize("case", rows, ids=[case.id for case in rows])
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_log_prob(case, dtype):
-    check_log_prob(case, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@_rows(lambda case: case.has_cdf)
-def test_logcdf(case, dtype):
-    check_logcdf(case, dtype)
-
-
-@_rows(lambda case: case.gradient_params != ())
-def test_gradients(case):
-    check_gradients(case)
-
-
-@_rows(lambda case: case.moments)
-def test_sample_moments(case):
-    check_sample_moments(case)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
 @pytest.mark.parametrize("case", TAIL_CASES, ids=[case.id for case in TAIL_CASES])
 def test_far_tail_log_prob_and_gradients(case, dtype):
     check_log_prob(case, dtype)
     if dtype == torch.float64:
         check_gradients(case)
 
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_goodness_of_fit(case):
-    check_goodness_of_fit(case)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_batch_shapes(case, dtype):
-    check_batch_shapes(case, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_out_of_support(case, dtype):
-    check_out_of_support(case, dtype)
-
-
-@_rows(lambda case: bool(case.invalid))
-def test_invalid_parameters(case):
-    check_invalid_parameters(case)
 
 
 # DiracDelta has one value: no goodness-of-fit statistic exists, so it is checked here.

@@ -18,10 +18,7 @@ from torchbayes.distributions import (
     CAR, DirichletMultinomial, KroneckerNormal, LKJCorr, LKJCorrCholesky, MatrixNormal,
     Multinomial, MvStudentT, StickBreakingWeights, Wishart, ZeroSumNormal,
 )
-from torchbayes.testing import (
-    FamilyCase, check_batch_shapes, check_goodness_of_fit, check_gradients,
-    check_invalid_parameters, check_log_prob, check_out_of_support, check_sample_moments,
-)
+from torchbayes.testing import FamilyCase, conformance_suite
 
 MU = [1.0, -0.5, 0.0]
 COV = np.array([[2.0, 0.6, 0.2], [0.6, 1.0, -0.3], [0.2, -0.3, 0.5]])
@@ -260,51 +257,7 @@ CASES = [
                                             stats.beta(1, p["alpha"])),
                invalid={"alpha": 0.0}),
 ]
-IDS = [case.id for case in CASES]
-DTYPES = [torch.float64, torch.float32]
-
-
-def _rows(predicate):
-    rows = [case for case in CASES if predicate(case)]
-    return pytest.mark.parametrize("case", rows, ids=[case.id for case in rows])
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_log_prob(case, dtype):
-    check_log_prob(case, dtype)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_gradients(case):
-    check_gradients(case)
-
-
-@_rows(lambda case: case.moments)
-def test_sample_moments(case):
-    check_sample_moments(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_goodness_of_fit(case):
-    check_goodness_of_fit(case)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_batch_shapes(case, dtype):
-    check_batch_shapes(case, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_out_of_support(case, dtype):
-    check_out_of_support(case, dtype)
-
-
-@_rows(lambda case: bool(case.invalid))
-def test_invalid_parameters(case):
-    check_invalid_parameters(case)
+TestConformance = conformance_suite(CASES)
 
 
 def test_lkj_corr_is_lkj_corr_cholesky_after_the_change_of_variables():

@@ -12,6 +12,8 @@ from .distribution import Continuous
 
 __all__ = ["Gamma"]
 
+_ICDF_STEPS = 40
+
 
 class Gamma(Continuous):
     r"""Gamma distribution with shape ``alpha`` and rate ``beta`` (or mean and standard deviation).
@@ -92,6 +94,32 @@ class Gamma(Continuous):
         lower = torch.special.gammainc(self.alpha, x)
         upper = torch.special.gammaincc(self.alpha, x)
         return torch.where(upper < 0.5, torch.log(upper), torch.log1p(-lower))
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """Quantile function: Newton's method on ``log x`` against the log of whichever of the
+        regularised P and Q is the smaller tail, from a Wilson-Hilferty start (a fixed number of
+        steps, so no host synchronisation; no gradient in ``alpha``, as ``gammainc`` has none)."""
+        alpha = self.alpha
+        q = value.to(alpha.dtype)
+        lower_tail = q < 0.5
+        log_target = torch.where(lower_tail, torch.log(q), torch.log1p(-q))
+        z = torch.special.ndtri(q)
+        wilson_hilferty = alpha * (1 - 1 / (9 * alpha) + z / (3 * alpha.sqrt())) ** 3
+        small = torch.exp((torch.log(q) + torch.lgamma(alpha + 1)) / alpha)   # P ~ x^a / G(a+1)
+        log_x = torch.where(wilson_hilferty > small, wilson_hilferty, small).clamp(
+            min=torch.finfo(alpha.dtype).tiny).log()
+        for _ in range(_ICDF_STEPS):
+            x = log_x.exp()
+            tail = torch.where(lower_tail, torch.special.gammainc(alpha, x),
+                               torch.special.gammaincc(alpha, x))
+            # d(log tail)/d(log x) = +-x * density / tail, density of the standard gamma
+            log_slope = alpha * log_x - x - torch.lgamma(alpha) - torch.log(tail)
+            sign = torch.where(lower_tail, 1.0, -1.0)
+            step = (torch.log(tail) - log_target) / (sign * log_slope.exp())
+            log_x = log_x - step.nan_to_num(0.0).clamp(-2.0, 2.0)
+        out = log_x.exp() / self.beta
+        out = torch.where(q <= 0, 0.0, out)
+        return torch.where(q >= 1, math.inf, out)
 
     def entropy(self) -> Tensor:
         return (self.alpha - self.beta.log() + torch.lgamma(self.alpha)

@@ -18,9 +18,10 @@ from .distributions import check_logcdf as check_logcdf
 from .distributions import check_out_of_support as check_out_of_support
 from .distributions import check_sample_moments as check_sample_moments
 from .distributions import make_distribution as make_distribution
+from .suite import conformance_suite as conformance_suite
 
 __all__ = [
     "FamilyCase", "QuadratureReference", "check_batch_shapes", "check_goodness_of_fit",
     "check_gradients", "check_invalid_parameters", "check_log_prob", "check_logcdf",
-    "check_out_of_support", "check_sample_moments", "make_distribution",
+    "check_out_of_support", "check_sample_moments", "conformance_suite", "make_distribution",
 ]

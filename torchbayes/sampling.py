@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .io import to_inference_data
+from .io import to_inference_data, to_numpy
 from .mcmc import Kernel, ProgressBar, WindowAdaptation, initial_positions, run_mcmc
 from .mcmc.step_methods import (CompoundStep, StepMethod, assign_step_methods,
                                 compound_initial_positions, describe_steps)
@@ -102,19 +102,14 @@ def posterior_values(model, flat_draws: Tensor, var_names: Sequence[str],
     for name, node in zip(var_names, nodes):
         value = torch.cat(pieces[name]) if pieces[name] else torch.zeros((0,) + node.shape)
         value = value.reshape((chains, draws) + tuple(value.shape[1:]))
-        out[name] = _to_numpy(value, integer=getattr(node, "is_discrete", False))
+        out[name] = to_numpy(value, integer=getattr(node, "is_discrete", False))
     return out
-
-
-def _to_numpy(value: Tensor, integer: bool = False) -> np.ndarray:
-    array = value.detach().cpu().numpy()
-    return np.rint(array).astype(np.int64) if integer else array
 
 
 def _stats_arrays(stats: dict[str, Tensor], kernel=None) -> dict[str, np.ndarray]:
     if isinstance(kernel, CompoundStep):  # its members' statistics, merged PyMC's way
-        return {name: _to_numpy(value) for name, value in kernel.sample_stats(stats).items()}
-    return {name: _to_numpy(value) for name, value in stats.items() if name in _STAT_NAMES}
+        return {name: to_numpy(value) for name, value in kernel.sample_stats(stats).items()}
+    return {name: to_numpy(value) for name, value in stats.items() if name in _STAT_NAMES}
 
 
 def _log_likelihood(model, flat_draws: Tensor, batch_size: int = 4096) -> dict[str, np.ndarray]:
@@ -127,7 +122,7 @@ def _log_likelihood(model, flat_draws: Tensor, batch_size: int = 4096) -> dict[s
             chunk = flat[start:start + batch_size]
             for name, value in program.observed_log_prob(chunk).items():
                 pieces.setdefault(name, []).append(value)
-    return {name: _to_numpy(torch.cat(parts).reshape((chains, draws) + parts[0].shape[1:]))
+    return {name: to_numpy(torch.cat(parts).reshape((chains, draws) + parts[0].shape[1:]))
             for name, parts in pieces.items()}
 
 
@@ -147,11 +142,6 @@ def _stored_names(model, var_names) -> list[str]:
     return names
 
 
-def _dims(model) -> dict[str, tuple[str, ...]]:
-    return {name: node.dims for name, node in model.named_vars.items()
-            if getattr(node, "dims", None)}
-
-
 def build_inference_data(model, result, var_names, *, log_likelihood: bool,
                          attrs: dict[str, Any], kernel=None):
     """ArviZ data from a run's flat draws and statistics (constrained values computed here)."""
@@ -165,7 +155,8 @@ def build_inference_data(model, result, var_names, *, log_likelihood: bool,
         groups["warmup_sample_stats"] = _stats_arrays(result.warmup_stats, kernel)
     if log_likelihood:
         groups["log_likelihood"] = _log_likelihood(model, result.draws)
-    return to_inference_data(groups, dims=_dims(model), coords=model.coords, attrs=attrs)
+    return to_inference_data(groups, dims=model.variable_dims(), coords=model.coords,
+                             attrs=attrs)
 
 
 def sample(draws: int = 1000, tune: int = 1000, chains: int = 4, step=None,

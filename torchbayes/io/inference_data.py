@@ -13,12 +13,19 @@ import arviz as az
 import numpy as np
 import xarray as xr
 
-__all__ = ["to_inference_data", "dataset", "SAMPLE_GROUPS"]
+__all__ = ["to_inference_data", "dataset", "to_numpy", "SAMPLE_GROUPS"]
 
 # Groups whose variables carry (chain, draw) in front.
 SAMPLE_GROUPS = ("posterior", "sample_stats", "log_likelihood", "prior", "prior_predictive",
                  "posterior_predictive", "predictions", "warmup_posterior",
                  "warmup_sample_stats")
+
+
+def to_numpy(value, integer: bool = False) -> np.ndarray:
+    """A tensor as a numpy array on the host; discrete values (held in floating tensors, torch's
+    convention) rounded to int64 when ``integer``."""
+    array = value.detach().cpu().numpy()
+    return np.rint(array).astype(np.int64) if integer else array
 
 
 def _dims_for(name: str, array: np.ndarray, leading: tuple[str, ...],

@@ -152,6 +152,11 @@ class Model(nn.Module):
     def data_vars(self) -> list[Data]:
         return self._of_kind(lambda n: isinstance(n, Data))
 
+    def variable_dims(self) -> dict[str, tuple[str, ...]]:
+        """The ``dims`` of every named node that has them (for ArviZ's output)."""
+        return {name: node.dims for name, node in self.named_vars.items()
+                if getattr(node, "dims", None)}
+
     def initial_point(self) -> dict[str, np.ndarray]:
         """The constrained starting values of the free variables, by name."""
         return {rv.name: rv.value.detach().cpu().numpy() for rv in self.free_RVs}

@@ -11,12 +11,12 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..io import to_inference_data
+from ..io import to_inference_data, to_numpy
 from ..model.context import modelcontext
 from ..model.forward import ForwardProgram
 
 __all__ = ["sample_prior_predictive", "sample_posterior_predictive", "forked_rng", "data_groups",
-           "posterior_arrays", "to_numpy"]
+           "posterior_arrays"]
 
 
 class forked_rng:
@@ -37,11 +37,6 @@ class forked_rng:
         return self._fork.__exit__(*exc)
 
 
-def to_numpy(value: torch.Tensor, integer: bool = False) -> np.ndarray:
-    array = value.detach().cpu().numpy()
-    return np.rint(array).astype(np.int64) if integer else array
-
-
 def _observed_array(rv) -> np.ndarray:
     data = to_numpy(rv.observed_value)
     if getattr(rv, "imputed", None) is not None:  # the buffer holds zeros where data was missing
@@ -55,11 +50,6 @@ def data_groups(model) -> dict:
         "observed_data": {rv.name: _observed_array(rv) for rv in model.observed_RVs},
         "constant_data": {d.name: to_numpy(d.data) for d in model.data_vars} or None,
     }
-
-
-def _dims(model) -> dict:
-    return {name: node.dims for name, node in model.named_vars.items()
-            if getattr(node, "dims", None)}
 
 
 def _reshaped(values: dict, chains: int, draws: int, model) -> dict[str, np.ndarray]:
@@ -97,7 +87,7 @@ def sample_prior_predictive(draws: int = 500, model=None, var_names: Sequence[st
         "prior_predictive": {k: v for k, v in values.items() if k in observed},
         **data_groups(model),
     }
-    return to_inference_data(groups, dims=_dims(model), coords=model.coords)
+    return to_inference_data(groups, dims=model.variable_dims(), coords=model.coords)
 
 
 def posterior_arrays(idata, names: Sequence[str]) -> tuple[dict[str, np.ndarray], int, int]:
@@ -144,7 +134,7 @@ def sample_posterior_predictive(idata, model=None, var_names: Sequence[str] | No
         groups["predictions_constant_data"] = data_groups(model)["constant_data"]
     else:
         groups.update(data_groups(model))
-    result = to_inference_data(groups, dims=_dims(model), coords=model.coords)
+    result = to_inference_data(groups, dims=model.variable_dims(), coords=model.coords)
     if extend_inferencedata:
         idata.extend(result)
         return idata

@@ -9,10 +9,10 @@ from typing import Sequence
 
 import torch
 
-from ..io import to_inference_data
+from ..io import to_inference_data, to_numpy
 from ..model.context import modelcontext
 from ..model.density import DensityProgram
-from .forward_sampling import posterior_arrays, to_numpy
+from .forward_sampling import posterior_arrays
 
 __all__ = ["compute_log_likelihood", "compute_deterministics"]
 
@@ -23,11 +23,6 @@ def _program_at_posterior(model, idata) -> tuple[DensityProgram, int, int, int]:
     program = DensityProgram(model, grad_vars=[], jacobian=False)
     program.set_extra_values({name: torch.as_tensor(value) for name, value in values.items()})
     return program, chains, draws, chains * draws
-
-
-def _dims(model) -> dict:
-    return {name: node.dims for name, node in model.named_vars.items()
-            if getattr(node, "dims", None)}
 
 
 def compute_log_likelihood(idata, model=None, var_names: Sequence[str] | None = None,
@@ -56,7 +51,7 @@ def compute_log_likelihood(idata, model=None, var_names: Sequence[str] | None = 
     names = list(var_names) if var_names is not None else list(values)
     group = {name: to_numpy(values[name].reshape((chains, draws) + values[name].shape[1:]))
              for name in names}
-    result = to_inference_data({"log_likelihood": group}, dims=_dims(model), coords=model.coords)
+    result = to_inference_data({"log_likelihood": group}, dims=model.variable_dims(), coords=model.coords)
     if extend_inferencedata:
         idata.extend(result)
         return idata
@@ -99,4 +94,4 @@ def compute_deterministics(idata, model=None, var_names: Sequence[str] | None = 
                 dims[2:2 + len(node_dims)] = list(node_dims)
             posterior[name] = (dims, array)
         return idata
-    return to_inference_data({"posterior": group}, dims=_dims(model), coords=model.coords)
+    return to_inference_data({"posterior": group}, dims=model.variable_dims(), coords=model.coords)

@@ -283,6 +283,24 @@ def _se_kernel(sq_dist: torch.Tensor, alpha, rho):
     return alpha ** 2 * torch.exp(-sq_dist / (2.0 * rho ** 2))
 
 
+def _positive_definite(cov: torch.Tensor) -> torch.Tensor:
+    """Whether ``cov`` (..., n, n) is finite and Cholesky succeeds on it, shape (...)."""
+    cov = cov.detach()
+    return (torch.linalg.cholesky_ex(cov).info == 0) & torch.isfinite(cov).all((-2, -1))
+
+
+def _cholesky_fails(cov: torch.Tensor) -> torch.Tensor:
+    """0 where ``cov`` has a Cholesky factor, -inf where it does not."""
+    return torch.where(_positive_definite(cov), 0.0, -torch.inf).to(cov.dtype)
+
+
+def _cholesky_or_identity(cov: torch.Tensor) -> torch.Tensor:
+    """Lower Cholesky factor of ``cov``, or of the identity where ``cov`` has none. The matrix
+    is replaced before factoring, so no gradient flows through a failed factorisation."""
+    eye = torch.eye(cov.shape[-1], dtype=cov.dtype, device=cov.device)
+    return torch.linalg.cholesky(torch.where(_positive_definite(cov)[..., None, None], cov, eye))
+
+
 def build_gp_regr(data) -> tb.Model:
     sq_dist, y = _squared_distances(data["x"]), _tensor(data["y"])
     eye = torch.eye(len(y), dtype=torch.float64)
@@ -292,7 +310,11 @@ def build_gp_regr(data) -> tb.Model:
         sigma = tb.HalfNormal("sigma", sigma=1.0)
         # sigma is added to the diagonal as it is: a noise variance, not a standard deviation.
         cov = _se_kernel(sq_dist, alpha, rho) + sigma * eye
-        tb.MvNormal("y", mu=torch.zeros(len(y), dtype=torch.float64), cov=cov, observed=y)
+        # MvNormal(cov=cov) would factor cov itself and raise where it is not positive definite
+        # (a wild warm-up step, e.g. alpha overflowing): see build_gp_pois_regr.
+        tb.Potential("cholesky_failed", tb.Expression(_cholesky_fails, (cov,), {}))
+        tb.MvNormal("y", mu=torch.zeros(len(y), dtype=torch.float64),
+                    chol=tb.Expression(_cholesky_or_identity, (cov,), {}), observed=y)
     return model
 
 
@@ -303,7 +325,13 @@ def build_gp_pois_regr(data) -> tb.Model:
         rho = tb.Gamma("rho", alpha=25.0, beta=4.0)
         alpha = tb.HalfNormal("alpha", sigma=2.0)
         f_tilde = tb.Normal("f_tilde", mu=0.0, sigma=1.0, shape=len(k))
-        chol = torch.linalg.cholesky(_se_kernel(sq_dist, alpha, rho) + jitter)
+        cov = _se_kernel(sq_dist, alpha, rho) + jitter
+        # Stan rejects a proposal whose K + 1e-10 I is not positive definite in floating point
+        # (alpha in the hundreds at a wild warm-up step); torch.linalg.cholesky raises there,
+        # which ends tb.sample (a library bug, reported). Until the library turns that into
+        # logp = -inf: -inf by a potential, and the factor of the identity in its place.
+        tb.Potential("cholesky_failed", tb.Expression(_cholesky_fails, (cov,), {}))
+        chol = tb.Expression(_cholesky_or_identity, (cov,), {})
         f = tb.Deterministic("f", chol @ f_tilde)  # f ~ MVN(0, K + 1e-10 I)
         tb.Poisson("k", mu=torch.exp(f), observed=k)
     return model

@@ -123,7 +123,8 @@ def run_peers(args, models: list[str]) -> list[dict]:
                "--peers", args.peers, "--models", ",".join(models), "--chains", str(args.chains),
                "--tune", str(args.tune), "--draws", str(args.draws), "--seed", str(args.seed),
                "--evalbench", "no", "--wait-idle", "0", "--max-attempts", "1",
-               "--timeout", str(args.timeout), "--out", out,
+               "--timeout", str(args.timeout), "--pyro-budget", str(args.pyro_budget),
+               "--out", out,
                "--md", os.path.join(args.out_dir, "PEERS.md"),
                "--log", os.path.join(args.out_dir, "peers.log")]
     if args.no_default_overrides:
@@ -182,6 +183,9 @@ def main(argv=None) -> int:
     parser.add_argument("--modes", default="eager,compiled",
                         help="torchbayes density modes to run: eager, compiled or both")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--pyro-budget", type=float, default=300.0,
+                        help="passed to the peers' harness: Pyro runs a reduced probe when the "
+                             "full run is predicted to take longer")
     parser.add_argument("--peers-dir", default=DEFAULT_PEERS_DIR)
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
     parser.add_argument("--no-default-overrides", action="store_true")
@@ -199,9 +203,9 @@ def main(argv=None) -> int:
     os.makedirs(args.out_dir, exist_ok=True)
     models = [m for m in args.models.split(",") if m]
     rows = []
-    variants = [(args.chains, mode) for mode in args.modes.split(",")]
-    variants += [(int(c), mode) for c in args.chains_tb.split(",") if c
-                 for mode in args.modes.split(",")]
+    modes = [mode for mode in args.modes.split(",") if mode]
+    variants = [(args.chains, mode) for mode in modes]
+    variants += [(int(c), mode) for c in args.chains_tb.split(",") if c for mode in modes]
     for model in models:
         for chains, mode in variants:
             label = "torchbayes" + ("" if mode == "eager" else f" {mode}") + (

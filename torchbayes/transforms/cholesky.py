@@ -101,7 +101,7 @@ class CholeskyCovTransform(Transform):
     bijective = True
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CholeskyCovTransform)
+        return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
@@ -123,11 +123,12 @@ class CholeskyCovTransform(Transform):
         return x.index_select(-1, diagonal).sum(dim=-1)
 
 
-class CovarianceTransform(Transform):
+class CovarianceTransform(CholeskyCovTransform):
     r"""Maps a packed vector ``R^(n(n+1)/2)`` onto ``n x n`` positive definite matrices.
 
-    The vector becomes a Cholesky factor ``L`` as in :class:`CholeskyCovTransform`, and the
-    result is ``L @ L.T``; the inverse takes a Cholesky decomposition.
+    The vector becomes a Cholesky factor ``L`` as in :class:`CholeskyCovTransform` (whose
+    shapes and equality it inherits), and the result is ``L @ L.T``; the inverse takes a
+    Cholesky decomposition.
 
     Notes
     -----
@@ -151,21 +152,7 @@ class CovarianceTransform(Transform):
     tensor(1.3863)
     """
 
-    domain = constraints.real_vector
     codomain = constraints.positive_definite
-    bijective = True
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CovarianceTransform)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def forward_shape(self, shape: torch.Size) -> torch.Size:
-        return _square_shape(shape)
-
-    def inverse_shape(self, shape: torch.Size) -> torch.Size:
-        return _packed_shape(shape)
 
     def _call(self, x: Tensor) -> Tensor:
         factor = _unpack(x)

@@ -41,50 +41,11 @@ def _with_intercept(*columns) -> np.ndarray:
     return np.column_stack([np.ones_like(columns[0])] + columns)
 
 
-# ------------------------------------------------------------------------------------------
-# families the library does not have yet (Flat, HalfFlat, HalfStudentT), exact up to constants
-# ------------------------------------------------------------------------------------------
-def _flat(name: str, shape=()):
-    """Improper uniform on R^shape (PyMC's Flat).
-
-    Until ``tb.Flat`` exists: N(0, 1) whose log density -x^2/2 (plus a constant) is cancelled
-    by a potential, which leaves a constant density on the real line."""
-    if hasattr(tb, "Flat"):
-        return tb.Flat(name, shape=shape)
-    x = tb.Normal(name, mu=0.0, sigma=1.0, shape=shape)
-    tb.Potential(f"{name}_flat", 0.5 * x ** 2)
-    return x
-
-
-def _half_flat(name: str, shape=()):
-    """Improper uniform on (0, inf) in the parameter itself (PyMC's HalfFlat, not 1/sigma).
-
-    Until ``tb.HalfFlat`` exists: HalfNormal(1) with its -x^2/2 cancelled by a potential. The
-    log transform's Jacobian stays, as it must: the density is flat in x, not in log x."""
-    if hasattr(tb, "HalfFlat"):
-        return tb.HalfFlat(name, shape=shape)
-    x = tb.HalfNormal(name, sigma=1.0, shape=shape)
-    tb.Potential(f"{name}_flat", 0.5 * x ** 2)
-    return x
-
-
-def _half_student_t(name: str, nu: float, sigma: float):
-    """Half-StudentT(nu, 0, sigma) on (0, inf).
-
-    Until ``tb.HalfStudentT`` exists: StudentT(nu, 0, sigma) restricted to (0, inf) by a log
-    transform (its Jacobian is included; the missing factor 2 is a constant). StudentT's
-    default start is its mean 0, outside (0, inf), hence the initial value."""
-    if hasattr(tb, "HalfStudentT"):
-        return tb.HalfStudentT(name, nu=nu, sigma=sigma)
-    return tb.StudentT(name, nu=nu, mu=0.0, sigma=sigma,
-                       transform=tb.transforms.ExpTransform(), initval=sigma)
-
-
 def _flat_linear_regression(X: np.ndarray, y: np.ndarray) -> tb.Model:
     """y ~ N(X beta, sigma) with beta flat on R^p and sigma flat on (0, inf)."""
     with tb.Model() as model:
-        beta = _flat("beta", shape=X.shape[1])
-        sigma = _half_flat("sigma")
+        beta = tb.Flat("beta", shape=X.shape[1])
+        sigma = tb.HalfFlat("sigma")
         tb.Normal("y", mu=_tensor(X) @ beta, sigma=sigma, observed=_tensor(y))
     return model
 
@@ -190,7 +151,7 @@ def build_diamonds(data) -> tb.Model:
     with tb.Model() as model:
         b = tb.Normal("b", mu=0.0, sigma=1.0, shape=Xc.shape[1])
         intercept = tb.StudentT("Intercept", nu=3.0, mu=8.0, sigma=10.0)  # for centred predictors
-        sigma = _half_student_t("sigma", nu=3.0, sigma=10.0)
+        sigma = tb.HalfStudentT("sigma", nu=3.0, sigma=10.0)
         if not data["prior_only"]:  # brms's flag; 0 in posteriordb's data
             tb.Normal("Y", mu=intercept + _tensor(Xc) @ b, sigma=sigma, observed=_tensor(Y))
     return model
@@ -199,7 +160,7 @@ def build_diamonds(data) -> tb.Model:
 def build_kidscore_interaction(data) -> tb.Model:
     X, y = _design_kidscore_interaction(data)
     with tb.Model() as model:
-        beta = _flat("beta", shape=X.shape[1])
+        beta = tb.Flat("beta", shape=X.shape[1])
         sigma = tb.HalfCauchy("sigma", beta=2.5)
         tb.Normal("kid_score", mu=_tensor(X) @ beta, sigma=sigma, observed=_tensor(y))
     return model
@@ -255,8 +216,8 @@ def build_ark(data) -> tb.Model:
 def build_garch11(data) -> tb.Model:
     y = _tensor(data["y"])
     with tb.Model() as model:
-        mu = _flat("mu")
-        alpha0 = _half_flat("alpha0")
+        mu = tb.Flat("mu")
+        alpha0 = tb.HalfFlat("alpha0")
         alpha1 = tb.Uniform("alpha1", lower=0.0, upper=1.0)
         # beta1 lives on (0, 1 - alpha1). Uniform gives it density 1 / (1 - alpha1); the
         # potential cancels that, so (alpha1, beta1) is flat on the triangle as in Stan, where
